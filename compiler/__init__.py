@@ -1,0 +1,1 @@
+"""The compiler: resolve -> check -> lower to the Plan IR."""

@@ -1,0 +1,1 @@
+"""The review TUI (Textual). Imported only by `bdsc review`."""
