@@ -1,0 +1,48 @@
+"""`bdsc`: the command line. Subcommands load lazily so `bdsc check` stays fast:
+nothing here imports litellm, textual or xllamacpp; only `run`, `review` and
+friends pull them in, inside their own modules.
+
+Exit codes: 0 ok, 1 spec errors, 2 usage/config, 3 run failed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+
+import click
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+# name -> "module:function"; each module owns one command (or group).
+COMMANDS = {
+    "check": "bdsl.commands.check:check",
+    "compile": "bdsl.commands.compile:compile_cmd",
+    "plan": "bdsl.commands.plan:plan_cmd",
+    "run": "bdsl.commands.run:run_cmd",
+    "status": "bdsl.commands.status:status_cmd",
+    "models": "bdsl.commands.models:models_group",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(name for name, target in COMMANDS.items() if _available(target))
+
+    def get_command(self, ctx, name):
+        target = COMMANDS.get(name)
+        if target is None or not _available(target):
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+def _available(target: str) -> bool:
+    return importlib.util.find_spec(target.split(":")[0]) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="bdsl", prog_name="bdsc")
+def main() -> None:
+    """bdsc: compile .bds specs into fine-tuning datasets of multi-turn conversations."""

@@ -1,0 +1,1 @@
+"""One module per bdsc subcommand (see bdsl.cli.COMMANDS)."""
