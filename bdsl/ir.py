@@ -40,6 +40,7 @@ class Emotion:
     arousal: float  # 0..1
     description: str = ""
     blend: tuple[str, ...] = ()
+    hash: str = ""
 
 
 @attrs.frozen

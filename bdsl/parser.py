@@ -28,15 +28,38 @@ TOKEN_NAMES = {
     "LBRACE": "`{`", "RBRACE": "`}`", "LSQB": "`[`", "RSQB": "`]`", "LPAR": "`(`",
     "RPAR": "`)`", "COMMA": "`,`", "COLON": "`:`", "DOT": "`.`", "CMP_OP": "a comparison",
     "__ANON_0": "`->`", "$END": "the end of the file", "MODIFIER_KW": "a modifier",
-    "QUANTIFIER": "`every`, `no` or `some`", "TURN_KW": "`turn`", "HEADER_KW": "`spec`",
+    "SPEC": "`spec`", "REGULATION": "`regulation`", "_IMPORT": "`import`", "_GATE": "`gate`",
 }
+
+
+TOP_LEVEL_KEYWORDS = {"spec": "SPEC", "regulation": "REGULATION", "import": "_IMPORT",
+                      "gate": "_GATE"}
+
+
+class TopLevelKeywords(lark.lark.PostLex):
+    """Turns `spec`, `regulation`, `import` and `gate` into keywords only where a
+    top-level item starts, so they stay usable as field names inside blocks."""
+
+    always_accept = ()
+
+    def process(self, stream):
+        depth, at_item_start = 0, True
+        for tok in stream:
+            if tok.type == "IDENT" and depth == 0 and at_item_start and tok in TOP_LEVEL_KEYWORDS:
+                tok = lark.Token.new_borrow_pos(TOP_LEVEL_KEYWORDS[tok], tok, tok)
+            if tok.type in ("LBRACE", "LSQB", "LPAR"):
+                depth += 1
+            elif tok.type in ("RBRACE", "RSQB", "RPAR"):
+                depth = max(0, depth - 1)
+            at_item_start = tok.type == "_NL" or (tok.type == "COMMA" and depth == 0)
+            yield tok
 
 
 @lru_cache(maxsize=1)
 def _lark() -> lark.Lark:
     grammar = resources.files("bdsl").joinpath("grammar.lark").read_text(encoding="utf-8")
     return lark.Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
-                     maybe_placeholders=True, cache=False)
+                     maybe_placeholders=True, postlex=TopLevelKeywords())
 
 
 def parse_module(src: SourceFile) -> tuple[ast.Module | None, list[Diagnostic]]:

@@ -1,0 +1,244 @@
+"""Dataset checks and matrix expansion: which cells exist, which are excluded and why.
+
+A dataset's axes (users x arcs x topics x cultures) multiply into cells; `exclude`
+blocks and cultures' taboo topics remove cells; `sample N` keeps a seeded subset.
+Incompatible combinations are errors here, before any job exists.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import attrs
+
+from bdsl import ir
+from bdsl.compiler.elaborate import DatasetDecl, Elaborator
+from bdsl.compiler.resolve import Symbol
+from bdsl.compiler.schema import AXES, EXPORT_FORMATS
+from bdsl.compiler.values import INVALID
+from bdsl.diagnostics import Diagnostic, did_you_mean, error, warning
+
+KNOWN_LOCAL_MODELS = ("smollm2",)
+
+
+@attrs.frozen
+class DatasetSetup:
+    name: str
+    kind: str
+    model: ir.ModelConfig
+    judge_model: str
+    assistant: ir.Persona
+    axes: tuple[tuple[str, tuple], ...]  # axis -> entities
+    cells: tuple[tuple, ...]  # each cell: tuple of entities, one per axis
+    total_cells: int
+    excluded: int
+    per_cell: int
+    seed: int
+    panel: ir.Panel | None
+    methodology: ir.Methodology | None
+    curriculum: ir.Curriculum | None
+    compliance: tuple[ir.Compliance, ...]
+    strategies: tuple[ir.Strategy, ...]
+    gates: tuple[ir.Gate, ...]
+    thresholds: tuple[tuple[str, float], ...]
+    review: ir.ReviewPolicy
+    exports: tuple[str, ...]
+    budget: ir.Budget
+    train_on: str
+
+
+def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
+                  diags: list[Diagnostic]) -> DatasetSetup | None:
+    v, sym, fields = d.values, d.symbol, d.fields
+    n_before = sum(1 for x in diags if x.is_error)
+
+    def span(key):
+        return fields[key][-1].value.span if key in fields else sym.node.name.span
+
+    def ent(s):
+        e = el.get(s)
+        return None if e is INVALID else e
+
+    assistant = ent(v["assistant"])
+    if assistant is not None and assistant.side != "assistant":
+        diags.append(error("E240", f"`{assistant.name}` is a user persona; `assistant` needs an "
+                           "assistant persona", span("assistant"),
+                           hint=f"declare it as `persona {assistant.name} : assistant`"))
+    users = [ent(s) for s in v.get("users") or ()]
+    for s, p in zip(v.get("users") or (), users, strict=True):
+        if p is not None and p.side != "user":
+            diags.append(error("E241", f"`{p.name}` is an assistant persona, not a user",
+                               _item_span(fields, "users", s)))
+    panel = ent(v["panel"]) if v.get("panel") else None
+    methodology = ent(v["methodology"]) if v.get("methodology") else None
+    curriculum = ent(v["curriculum"]) if v.get("curriculum") else None
+    kind = v.get("kind") or _infer_kind(panel, methodology, curriculum)
+    _check_kind(kind, panel, methodology, curriculum, v, span, diags)
+    if not users:
+        diags.append(error("E212", f"dataset `{sym.name}` has no `users`", sym.node.name.span,
+                           hint="add `users [persona, ...]` (user-side personas)"))
+    arcs = [ent(s) for s in v.get("arcs") or ()]
+    if kind == "conversation" and not arcs:
+        diags.append(error("E243", "a conversation dataset needs `arcs`", sym.node.name.span,
+                           hint="add `arcs [std.arcs.confusion_to_clarity]` or your own arc"))
+    topics = [ent(s) for s in v.get("topics") or ()]
+    cultures = [ent(s) for s in v.get("cultures") or ()]
+    compliance = tuple(c for c in (ent(s) for s in v.get("compliance") or ()) if c)
+    strategy_syms = v.get("strategies") or all_strategies
+    strategies = tuple(s for s in (ent(x) for x in strategy_syms) if s)
+    _check_crisis(arcs, compliance, span("arcs"), diags)
+    _check_strategy_coverage(strategies, span("strategies"), diags)
+    exports = tuple(v.get("export") or ("openai",))
+    for fmt in exports:
+        if fmt not in EXPORT_FORMATS:
+            near = did_you_mean(fmt, EXPORT_FORMATS)
+            diags.append(error("E242", f"unknown export format `{fmt}`", span("export"),
+                               hint=f"did you mean `{near}`?" if near else
+                               "formats: " + ", ".join(EXPORT_FORMATS)))
+    gates, thresholds = [], []
+    for gsym, threshold, gspan in v.get("gates") or ():
+        gate = ent(gsym)
+        if gate is None:
+            continue
+        if threshold is not None:
+            if gate.kind != "judge":
+                diags.append(error("E248", f"`{gate.name}` is not a judged gate; only judged gates "
+                                   "take a threshold", gspan))
+            elif not 0 <= threshold <= 1:
+                diags.append(error("E221", "gate thresholds are in [0, 1]", gspan))
+            else:
+                thresholds.append((gate.name, threshold))
+        gates.append(gate)
+    review_v = v.get("review") or {}
+    review = ir.ReviewPolicy(review_v.get("sample") or 0.0, tuple(review_v.get("roles") or ()),
+                             review_v.get("require") or "all", review_v.get("min_approvals") or 1)
+    if review.sample > 0 and not review.roles:
+        diags.append(error("E247", "review samples conversations but names no reviewer `roles`",
+                           span("review"), hint="e.g. review { sample 20%, roles [clinical] }"))
+    model = _model(v, span, diags)
+    budget_v = v.get("budget") or {}
+    budget = ir.Budget(budget_v.get("usd"), budget_v.get("tokens"))
+    per_cell = v.get("per_cell") or 1
+    if per_cell < 1 or per_cell > 100_000:
+        diags.append(error("E221", "`per_cell` must be between 1 and 100000", span("per_cell")))
+    seed = v.get("seed") or 0
+
+    axes = [(axis, tuple(x for x in [ent(s) for s in v.get(axis) or ()]))
+            for axis in AXES if v.get(axis)]
+    if sum(1 for x in diags if x.is_error) > n_before or assistant is None or any(
+            None in ents for _, ents in axes):
+        return None
+    cells, total, excluded = _cells(axes, d, el, seed, span, diags)
+    if cells is None:
+        return None
+    return DatasetSetup(
+        name=el.name(sym), kind=kind, model=model, judge_model=v.get("judge_model") or model.name,
+        assistant=assistant, axes=tuple(axes), cells=tuple(cells), total_cells=total,
+        excluded=excluded, per_cell=per_cell, seed=seed, panel=panel, methodology=methodology,
+        curriculum=curriculum, compliance=compliance, strategies=strategies, gates=tuple(gates),
+        thresholds=tuple(thresholds), review=review, exports=exports, budget=budget,
+        train_on=v.get("train_on") or "all")
+
+
+def _item_span(fields, key, sym):
+    return fields[key][-1].value.span
+
+
+def _infer_kind(panel, methodology, curriculum) -> str:
+    if panel is not None:
+        return "deliberation" if panel.mode == "deliberation" else "explicit_panel"
+    if curriculum is not None:
+        return "curriculum"
+    if methodology is not None and methodology.contrastive:
+        return "contrastive"
+    return "conversation"
+
+
+def _check_kind(kind, panel, methodology, curriculum, v, span, diags) -> None:
+    needs = {"deliberation": ("panel", panel), "explicit_panel": ("panel", panel),
+             "curriculum": ("curriculum", curriculum), "contrastive": ("methodology", methodology)}
+    if kind in needs and needs[kind][1] is None and v.get(needs[kind][0]) is None:
+        diags.append(error("E243", f"a {kind} dataset needs `{needs[kind][0]}`", span("kind")))
+    if kind in ("deliberation", "explicit_panel") and panel is not None:
+        want = "deliberation" if kind == "deliberation" else "explicit"
+        if panel.mode != want:
+            diags.append(error("E243", f"kind `{kind}` needs a panel in `{want}` mode; "
+                               f"`{panel.name}` is `{panel.mode}`", span("panel")))
+
+
+def _check_crisis(arcs, compliance, arcs_span, diags) -> None:
+    escalates = any(r.kind == "escalate" for c in compliance for r in c.rules)
+    for arc in arcs:
+        if arc is not None and any(st.emotion == "referred" for st in arc.stages) and not escalates:
+            diags.append(error(
+                "E244", f"arc `{arc.name}` ends in a referral, but no compliance rule in this "
+                "dataset says where to refer", arcs_span,
+                hint="add `compliance [std.compliance.crisis_988]` or an `escalate ... to ...` rule"))
+
+
+def _check_strategy_coverage(strategies, span, diags) -> None:
+    if not strategies:
+        return
+    points = [i / 20 for i in range(21)]
+    gaps = [p for p in points if not any(s.min_intensity <= p <= s.max_intensity
+                                         for s in strategies)]
+    if gaps:
+        diags.append(warning("W252", f"no response strategy covers intensity {gaps[0]:.2f}",
+                             span, hint="assistant turns after such user turns get no strategy"))
+
+
+def _model(v, span, diags) -> ir.ModelConfig:
+    name = v["model"]
+    params = v.get("params") or {}
+    if not name.strip():
+        diags.append(error("E221", "`model` is empty", span("model")))
+    if name.startswith("local/"):
+        tail = name[len("local/"):]
+        if tail not in KNOWN_LOCAL_MODELS and not tail.endswith(".gguf"):
+            diags.append(warning("W251", f"unknown local model `{tail}`", span("model"),
+                                 hint="local models: " + ", ".join(KNOWN_LOCAL_MODELS)
+                                 + ", or local/<path>.gguf"))
+    mt = params.get("max_tokens")
+    if mt is not None and mt < 1:
+        diags.append(error("E221", "`max_tokens` must be positive", span("params")))
+    return ir.ModelConfig(name, params.get("temperature"), mt, params.get("top_p"))
+
+
+def _cells(axes, d: DatasetDecl, el: Elaborator, seed: int, span, diags):
+    names = [axis for axis, _ in axes]
+    product = list(itertools.product(*[ents for _, ents in axes])) if axes else [()]
+    total = len(product)
+    excludes = []
+    for block, _mods, f in d.values.get("exclude") or ():
+        rule = {axis: {el.get(s).name for s in syms} for axis, syms in block.items()}
+        excludes.append(rule)
+    kept, taboo_hits = [], 0
+    for cell in product:
+        by_axis = dict(zip(names, cell, strict=True))
+        if any(all(by_axis.get(axis) is not None and by_axis[axis].name in allowed
+                   for axis, allowed in rule.items()) for rule in excludes if rule):
+            continue
+        culture, topic = by_axis.get("cultures"), by_axis.get("topics")
+        if culture is not None and topic is not None and (
+                topic.name in culture.taboo_topics or topic.title in culture.taboo_topics):
+            taboo_hits += 1
+            continue
+        kept.append(cell)
+    if taboo_hits:
+        diags.append(warning("W250", f"{taboo_hits} cell(s) skipped: topic is taboo in the culture",
+                             span("cultures")))
+    if not kept:
+        diags.append(error("E246", "every cell of the matrix is excluded; nothing to generate",
+                           span("exclude") if "exclude" in d.fields else d.symbol.node.name.span))
+        return None, total, total
+    sample = d.values.get("sample")
+    if sample is not None:
+        if not 1 <= sample <= len(kept):
+            diags.append(error("E221", f"`sample` must be between 1 and {len(kept)} (the cells left)",
+                               span("sample")))
+            return None, total, total - len(kept)
+        rng = random.Random(f"sample|{seed}|{el.name(d.symbol)}")
+        idx = sorted(rng.sample(range(len(kept)), sample))
+        kept = [kept[i] for i in idx]
+    return kept, total, total - len(kept) if sample is None else total - len(kept)

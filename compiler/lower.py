@@ -1,0 +1,194 @@
+"""Lower checked datasets to jobs: per-turn targets, seeds, content hashes.
+
+Deterministic by construction: every random choice comes from a Random seeded
+by (dataset seed, job key), and tables are sorted, so the same spec and seed
+give a byte-identical plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import attrs
+
+from bdsl import ir
+from bdsl.compiler.datasets import DatasetSetup
+from bdsl.serialize import canonical_hash, to_data
+
+KIND_ORDER = ("conversation", "deliberation", "explicit_panel", "contrastive", "curriculum")
+
+
+def with_hash(entity):
+    """The entity with `hash` set to the hash of its own content."""
+    data = to_data(attrs.evolve(entity, hash=""))
+    return attrs.evolve(entity, hash=canonical_hash(data))
+
+
+class Lowerer:
+    def __init__(self, templates: tuple[ir.Template, ...], emotions: tuple[ir.Emotion, ...]):
+        self.templates = templates
+        self.template_hashes = {t.name: t.hash for t in templates}
+        self.emotions_hash = canonical_hash(to_data(emotions))
+        self.entities: dict[tuple[str, str], object] = {}  # (table, name) -> hashed entity
+
+    def use(self, table: str, entity):
+        """Register an entity for the plan's tables; returns its hashed form."""
+        key = (table, entity.name)
+        if key not in self.entities:
+            self.entities[key] = with_hash(entity)
+        return self.entities[key]
+
+    def dataset_jobs(self, ds: DatasetSetup) -> tuple[ir.DatasetInfo, list[ir.Job]]:
+        assistant = self.use("personas", ds.assistant)
+        strategies = [self.use("strategies", s) for s in ds.strategies]
+        compliance = [self.use("compliance", c) for c in ds.compliance]
+        gates = [self.use("gates", g) for g in ds.gates]
+        panel = self.use("panels", ds.panel) if ds.panel else None
+        methodology = self.use("methodologies", ds.methodology) if ds.methodology else None
+        curriculum = self.use("curricula", ds.curriculum) if ds.curriculum else None
+        gates_hash = canonical_hash([[g.hash for g in gates], list(ds.thresholds)])
+        model_data = to_data(ds.model)
+        fixed = {
+            "format": ir.PLAN_FORMAT, "kind": ds.kind, "model": model_data,
+            "assistant": assistant.hash, "strategies": [s.hash for s in strategies],
+            "compliance": [c.hash for c in compliance], "panel": panel.hash if panel else "",
+            "methodology": methodology.hash if methodology else "",
+            "curriculum": curriculum.hash if curriculum else "",
+            "templates": self.template_hashes, "emotions": self.emotions_hash,
+            "train_on": ds.train_on,
+        }
+        axis_names = [axis for axis, _ in ds.axes]
+        jobs = []
+        for cell in ds.cells:
+            by_axis = {axis: self.use(_TABLE[axis], e) for axis, e in zip(axis_names, cell,
+                                                                          strict=True)}
+            for rep in range(ds.per_cell):
+                jobs.append(self._job(ds, by_axis, rep, fixed, strategies, gates_hash,
+                                      assistant, compliance, panel, methodology, curriculum))
+        axes = tuple((axis, tuple(e.name for e in ents)) for axis, ents in ds.axes)
+        info = ir.DatasetInfo(
+            name=ds.name, kind=ds.kind, model=ds.model, judge_model=ds.judge_model, axes=axes,
+            cells=len(ds.cells), per_cell=ds.per_cell, jobs=len(jobs), seed=ds.seed,
+            excluded_cells=ds.excluded, review=ds.review, exports=ds.exports, budget=ds.budget,
+            train_on=ds.train_on)
+        return info, jobs
+
+    def _job(self, ds, by_axis, rep, fixed, strategies, gates_hash, assistant, compliance,
+             panel, methodology, curriculum) -> ir.Job:
+        user, arc = by_axis.get("users"), by_axis.get("arcs")
+        topic, culture = by_axis.get("topics"), by_axis.get("cultures")
+        cell = tuple((axis, e.name) for axis, e in by_axis.items())
+        key = f"{ds.name}:{'/'.join(name for _, name in cell) or '-'}:{rep}"
+        seed = int(hashlib.sha256(f"{ds.seed}|{key}".encode()).hexdigest()[:8], 16)
+        rng = random.Random(seed)
+        skip_first = ds.train_on == "skip_first"
+        turns, sessions = (), ()
+        if ds.kind == "curriculum" and curriculum is not None:
+            sessions = tuple(_sessions(curriculum, arc, strategies, rng, skip_first))
+        elif arc is not None:
+            turns = tuple(turn_targets(arc, rng.choice(valid_lengths(arc)), strategies, skip_first))
+        else:
+            turns = (ir.TurnTarget(0, "user", -1), ir.TurnTarget(1, "assistant", -1))
+        context = ir.JobContext(
+            assistant=assistant.name, user=user.name if user else "", arc=arc.name if arc else "",
+            topic=topic.name if topic else "", culture=culture.name if culture else "",
+            panel=panel.name if panel else "", methodology=methodology.name if methodology else "",
+            curriculum=curriculum.name if curriculum else "",
+            compliance=tuple(c.name for c in compliance),
+            strategies=tuple(s.name for s in strategies))
+        content = dict(fixed)
+        content.update({
+            "cell": [list(c) for c in cell], "replicate": rep, "seed": seed,
+            "entities": {axis: e.hash for axis, e in by_axis.items()},
+            "turns": to_data(turns), "sessions": to_data(sessions),
+        })
+        return ir.Job(
+            key=key, dataset=ds.name, kind=ds.kind, cell=cell, replicate=rep, seed=seed,
+            model=ds.model, context=context, turns=turns, sessions=sessions,
+            templates=tuple(sorted(self.template_hashes)),
+            gates=tuple(g.name for g in ds.gates), gate_thresholds=ds.thresholds,
+            content_hash=canonical_hash(content), gates_hash=gates_hash)
+
+
+_TABLE = {"users": "personas", "arcs": "arcs", "topics": "topics", "cultures": "cultures"}
+
+
+def valid_lengths(arc: ir.Arc, at_least: int = 0) -> list[int]:
+    """Message counts in the arc's range that open and close with the right roles."""
+    same = arc.opens == arc.closes  # same role first and last -> odd length
+    lo = max(arc.min_turns, at_least)
+    hi = max(arc.max_turns, lo)
+    return [n for n in range(lo, hi + 1) if (n % 2 == 1) == same] or [lo + 1]
+
+
+def turn_targets(arc: ir.Arc, n: int, strategies, skip_first: bool, start: int = 0
+                 ) -> list[ir.TurnTarget]:
+    """n messages alternating from `arc.opens`; user turns follow the stages in order."""
+    roles = ["user", "assistant"] if arc.opens == "user" else ["assistant", "user"]
+    user_count = sum(1 for i in range(n) if roles[i % 2] == "user")
+    stage_of = _stage_per_user_turn(arc.stages, user_count)
+    out, u, last_user = [], 0, None
+    first_assistant = True
+    for i in range(n):
+        role = roles[i % 2]
+        if role == "user":
+            idx = stage_of[u]
+            st = arc.stages[idx]
+            last_user = (idx, st)
+            out.append(ir.TurnTarget(start + i, "user", idx, st.emotion, st.intensity, st.valence))
+            u += 1
+        else:
+            idx, st = last_user if last_user else (0, arc.stages[0])
+            train = not (skip_first and first_assistant)
+            first_assistant = False
+            out.append(ir.TurnTarget(start + i, "assistant", idx,
+                                     strategy=pick_strategy(strategies, st.intensity), train=train))
+    return out
+
+
+def _stage_per_user_turn(stages, user_count: int) -> list[int]:
+    """Stage index for each user turn. Stages are contiguous and in order, so a stage's
+    `turns: a..b` fixes how many user turns it spans (b-a+1); stages without one share
+    the rest evenly, each getting at least one turn when there are enough."""
+    lens = [st.turns[1] - st.turns[0] + 1 if st.turns else 0 for st in stages]
+    free = [i for i, st in enumerate(stages) if not st.turns]
+    while sum(lens) + len(free) > user_count and max(lens) > 1:
+        lens[lens.index(max(lens))] -= 1
+    rest = user_count - sum(lens)
+    if free:
+        for k, i in enumerate(free):
+            lens[i] = rest // len(free) + (1 if k < rest % len(free) else 0)
+    elif rest > 0:
+        lens[-1] += rest
+    out: list[int] = []
+    for i, n in enumerate(lens):
+        out.extend([i] * n)
+    return (out + [len(stages) - 1] * user_count)[:user_count]
+
+
+def pick_strategy(strategies, intensity: float) -> str:
+    """The narrowest strategy whose band holds the intensity (first declared wins ties)."""
+    fits = [s for s in strategies if s.min_intensity <= intensity <= s.max_intensity]
+    if not fits:
+        return ""
+    return min(fits, key=lambda s: s.max_intensity - s.min_intensity).name
+
+
+def _sessions(cur: ir.Curriculum, arc, strategies, rng: random.Random, skip_first: bool):
+    total = cur.sessions
+    index = 0
+    for i in range(total):
+        diff = cur.difficulty_start + (cur.difficulty_end - cur.difficulty_start) * (
+            i / (total - 1) if total > 1 else 0.0)
+        state = rng.choice(cur.learner_states) if cur.learner_states else ""
+        lo, hi = cur.turns_per_session
+        n = rng.randint(lo, hi)
+        if arc is not None:
+            turns = turn_targets(arc, valid_lengths(arc, n)[0], strategies,
+                                 skip_first and i == 0, start=index)
+        else:
+            turns = [ir.TurnTarget(index + k, "user" if k % 2 == 0 else "assistant", -1)
+                     for k in range(n)]
+        index += len(turns)
+        yield ir.SessionPlan(i, round(diff, 4), state, tuple(turns))

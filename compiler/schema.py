@@ -1,0 +1,174 @@
+"""What each declaration kind means: its fields, their types, which are required.
+
+The grammar gives every declaration one shape; this table gives it meaning.
+Types are small strings read by compiler/values.py:
+
+  str  text  word (a bare name or a string)  int  num  unit (0..1)  signed (-1..1)  bool  percent  range  date  regex
+  emotion_point (shame(0.8))   stages (a(0.8) -> b(0.5, turns: 3..4))   ramp (0.2 -> 0.8)
+  choice:a|b|c   ref:KIND   list:T   map:T (a block of name: T)   block:KIND (nested fields)
+"""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen
+class FieldSpec:
+    name: str
+    type: str
+    required: bool = False
+    repeat: bool = False  # may appear several times (each occurrence is one rule)
+    modifiers: tuple[str, ...] = ()  # allowed trailing `when/to/because/...` words
+    doc: str = ""
+
+
+@attrs.frozen
+class KindSpec:
+    name: str
+    doc: str
+    fields: tuple[FieldSpec, ...]
+    qualifier: tuple[str, ...] = ()  # allowed `: x` values; empty = no qualifier
+    qualifier_required: bool = False
+    positional: tuple[str, ...] = ()  # header values map onto these fields, in order
+    extendable: bool = False
+
+    def field(self, name: str) -> FieldSpec | None:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        return None
+
+
+F = FieldSpec
+
+_PERSONA = (
+    F("summary", "text", required=True, doc="who this is, in a sentence or two"),
+    F("name", "str", doc="display name used in conversation (defaults to the identifier)"),
+    F("baseline", "emotion_point", doc="resting emotional state, e.g. shame(0.8)"),
+    F("traits", "map:unit", doc="trait scores in [0,1], e.g. Big Five or domain traits"),
+    F("voice", "text", doc="how they sound: register, rhythm, vocabulary"),
+    F("background", "text"),
+    F("goals", "list:str"),
+    F("triggers", "list:str", doc="what escalates their emotion"),
+    F("signature_phrases", "list:str", doc="phrases the voice uses (fingerprint)"),
+    F("storytelling", "text", doc="how they use stories and examples (fingerprint)"),
+    F("humor", "text", doc="kind and amount of humour (fingerprint)"),
+    F("boundaries", "list:str", doc="what this persona never says or does"),
+    F("principles", "list:str", doc="decision principles the persona reasons from"),
+)
+
+KINDS: dict[str, KindSpec] = {k.name: k for k in (
+    KindSpec("persona", "a user or assistant character", _PERSONA,
+             qualifier=("user", "assistant"), qualifier_required=True, extendable=True),
+    KindSpec("family", "one of Plutchik's eight emotion families with its three bands", (
+        F("low", "ref:emotion", required=True), F("mid", "ref:emotion", required=True),
+        F("high", "ref:emotion", required=True), F("opposite", "ref:family"),
+        F("description", "text"),
+    )),
+    KindSpec("emotion", "a named emotional state", (
+        F("family", "ref:family", doc="the Plutchik family; omit for complex states"),
+        F("band", "choice:low|mid|high"),
+        F("valence", "signed", required=True), F("arousal", "unit", required=True),
+        F("blend", "list:ref:emotion", doc="components of a complex state"),
+        F("description", "text"),
+    ), extendable=True),
+    KindSpec("arc", "an emotional trajectory across a conversation", (
+        F("stages", "stages", required=True, doc="emotion(intensity) -> ..., keyless in the body"),
+        F("turns", "range", required=True, doc="messages in the conversation, e.g. 6..8"),
+        F("description", "text"),
+        F("opens", "choice:user|assistant"), F("closes", "choice:user|assistant"),
+    ), extendable=True),
+    KindSpec("topic", "what a conversation is about", (
+        F("title", "str", required=True), F("description", "text"), F("domain", "str"),
+        F("tags", "list:str"),
+    ), positional=("title",)),
+    KindSpec("strategy", "a response strategy for a band of user intensity", (
+        F("intensity", "range", required=True, doc="user intensity band, e.g. 0.7..1.0"),
+        F("description", "text", required=True),
+        F("techniques", "list:str"), F("avoid", "list:str"),
+    )),
+    KindSpec("perspective", "a viewpoint for panels", (
+        F("title", "str", required=True), F("role", "str"), F("focus", "text"),
+        F("blind_spots", "list:str"), F("values", "list:str"),
+    ), positional=("title",)),
+    KindSpec("panel", "a set of perspectives answering together", (
+        F("mode", "choice:explicit|deliberation", required=True),
+        F("members", "list:ref:perspective", required=True),
+        F("protect_minority", "bool"), F("synthesis", "choice:decisive|balanced"),
+        F("show", "int", doc="explicit mode: how many perspectives to show (2-3)"),
+        F("bad_synthesis", "bool", doc="also produce a bad synthesis example (not trained on)"),
+    ), positional=("mode", "members")),
+    KindSpec("culture", "a culture pack: how conversations change across cultures", (
+        F("locale", "str", required=True), F("language", "str", required=True),
+        F("politeness", "choice:low|medium|high"), F("directness", "choice:low|medium|high"),
+        F("formality", "choice:low|medium|high"), F("honorifics", "list:str"),
+        F("taboo_topics", "list:str", doc="topic names (cells are excluded) or subjects to avoid"),
+        F("references", "list:str"), F("notes", "text"),
+    ), extendable=True),
+    KindSpec("compliance", "rules a regulated assistant follows", (
+        F("regulation", "list:str", doc="ids of `regulation` headers these rules implement"),
+        F("disclaimer", "text", repeat=True, modifiers=("when",)),
+        F("forbid", "regex", repeat=True, modifiers=("because",)),
+        F("require", "regex", repeat=True, modifiers=("when", "because")),
+        F("escalate", "str", repeat=True, modifiers=("to", "when")),
+        F("qualify", "text", repeat=True, modifiers=("when",),
+          doc="ask a qualifying question before answering when the trigger matches"),
+    )),
+    KindSpec("methodology", "a named way of working to teach by example", (
+        F("summary", "text", required=True), F("principles", "list:str"),
+        F("conventional", "text", doc="the conventional approach it is contrasted with"),
+        F("contrastive", "bool"), F("meta_commentary", "bool"), F("socratic", "bool"),
+        F("novel_scenarios", "bool"),
+    )),
+    KindSpec("curriculum", "a learning path over several sessions", (
+        F("sessions", "int", required=True), F("difficulty", "ramp", required=True),
+        F("mastery", "text", required=True), F("skills", "list:str"),
+        F("learner_states", "list:choice:flow|overload|boredom|productive_struggle"),
+        F("turns", "range", doc="messages per session"),
+    )),
+    KindSpec("template", "override of a stdlib jinja2 prompt template", (
+        F("source", "text", required=True),
+    ), positional=("source",)),
+    KindSpec("dataset", "the matrix of jobs to generate", (
+        F("model", "str", required=True, doc='litellm model name or "local/smollm2"'),
+        F("params", "block:params"), F("judge_model", "str"),
+        F("kind", "choice:conversation|deliberation|explicit_panel|contrastive|curriculum"),
+        F("assistant", "ref:persona", required=True),
+        F("users", "list:ref:persona"), F("arcs", "list:ref:arc"), F("topics", "list:ref:topic"),
+        F("cultures", "list:ref:culture"), F("strategies", "list:ref:strategy"),
+        F("compliance", "list:ref:compliance"), F("panel", "ref:panel"),
+        F("methodology", "ref:methodology"), F("curriculum", "ref:curriculum"),
+        F("per_cell", "int"), F("seed", "int"), F("sample", "int", doc="random subset of cells"),
+        F("exclude", "block:exclude", repeat=True), F("gates", "list:gate_use"),
+        F("review", "block:review"), F("export", "list:word"),
+        F("budget", "block:budget"), F("train_on", "choice:all|skip_first"),
+    )),
+)}
+
+# Nested blocks that are not declarations.
+BLOCKS: dict[str, tuple[FieldSpec, ...]] = {
+    "params": (F("temperature", "num"), F("max_tokens", "int"), F("top_p", "unit")),
+    "review": (F("sample", "percent"), F("roles", "list:word"),
+               F("require", "choice:all|any"), F("min_approvals", "int")),
+    "budget": (F("usd", "num"), F("tokens", "int")),
+    "exclude": (F("users", "list:ref:persona"), F("arcs", "list:ref:arc"),
+                F("topics", "list:ref:topic"), F("cultures", "list:ref:culture")),
+}
+
+# Dataset axes: field -> (entity kind, job context attribute).
+AXES = {"users": "persona", "arcs": "arc", "topics": "topic", "cultures": "culture"}
+
+EXPORT_FORMATS = ("openai", "sharegpt", "hf", "brightrun-v4")
+
+# Built-in deterministic gate checks: name -> allowed options.
+CHECKS = {
+    "not_truncated": (), "alternating_roles": (), "turn_count": (),
+    "length": ("min_words", "max_words"), "no_near_duplicates": ("threshold",),
+    "arc_conformance": ("tolerance",), "sentiment_trend": ("tolerance",),
+    "required_disclaimers": (), "forbidden_claims": (), "crisis_referral": ("line",),
+}
+
+# Judged metrics with stdlib rubrics.
+JUDGE_METRICS = ("empathy", "appropriateness", "clarity", "brand_voice_alignment", "compliance",
+                 "synthesis_quality", "cultural_fit", "socratic_restraint", "difficulty_fit")
