@@ -58,8 +58,26 @@ class TopLevelKeywords(lark.lark.PostLex):
 @lru_cache(maxsize=1)
 def _lark() -> lark.Lark:
     grammar = resources.files("bdsl").joinpath("grammar.lark").read_text(encoding="utf-8")
+    # Building the LALR tables takes ~0.3 s; lark caches them keyed by the grammar's hash.
     return lark.Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
-                     maybe_placeholders=True, postlex=TopLevelKeywords())
+                     maybe_placeholders=True, postlex=TopLevelKeywords(), cache=_cache_path())
+
+
+def _cache_path() -> str | bool:
+    import os
+    import tempfile
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "bdsl")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=folder, delete=True)
+        probe.close()
+    except OSError:
+        return False  # read-only home: build the tables every time
+    from bdsl import __version__
+
+    return os.path.join(folder, f"grammar-{__version__}-lark{lark.__version__}.cache")
 
 
 def parse_module(src: SourceFile) -> tuple[ast.Module | None, list[Diagnostic]]:
