@@ -27,6 +27,25 @@ COMMANDS = {
 
 
 class LazyGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            raise SystemExit(130) from None
+        except Exception as exc:  # a bug in bdsc, never the user's fault: no traceback for them
+            import tempfile
+            import traceback
+
+            with tempfile.NamedTemporaryFile("w", prefix="bdsc-crash-", suffix=".txt",
+                                             delete=False) as fh:
+                traceback.print_exc(file=fh)
+            click.echo(f"internal error in bdsc: {type(exc).__name__}: {exc}\n"
+                       f"  this is a bug in bdsc, not in your spec; details in {fh.name}", err=True)
+            raise SystemExit(3) from None
+
     def list_commands(self, ctx):
         return sorted(name for name, target in COMMANDS.items() if _available(target))
 

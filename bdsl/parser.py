@@ -135,8 +135,10 @@ def _describe(exc: UnexpectedInput, src: SourceFile, text: str) -> tuple[Diagnos
             return error("E103", "unterminated or empty regex", src.span(pos, pos + 1),
                          hint="write a regex as /pattern/flags on one line"), pos
         shown = repr(ch)[1:-1] if not ch.isprintable() else ch
+        hint = (_expected_hint(exc.allowed) if ch in "{}[](),:.-<>=!%"
+                else f"`{shown}` has no meaning in .bds; remove it (comments start with #)")
         return error("E101", f"unexpected character `{shown}`", src.span(pos, pos + 1),
-                     hint=_expected_hint(exc.allowed)), pos
+                     hint=hint), pos
     if isinstance(exc, UnexpectedEOF):
         pos = len(text)
         return error("E104", "the file ends in the middle of a declaration",

@@ -141,7 +141,7 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
         F("methodology", "ref:methodology"), F("curriculum", "ref:curriculum"),
         F("per_cell", "int"), F("seed", "int"), F("sample", "int", doc="random subset of cells"),
         F("exclude", "block:exclude", repeat=True), F("gates", "list:gate_use"),
-        F("review", "block:review"), F("export", "list:word"),
+        F("review", "block:review"), F("export", "list:choice:openai|sharegpt|hf|brightrun-v4"),
         F("budget", "block:budget"), F("train_on", "choice:all|skip_first"),
     )),
 )}

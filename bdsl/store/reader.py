@@ -1,0 +1,98 @@
+"""Read side of the run store, for status, gates, review and export.
+
+    store = Store.open(run_dir)
+    for conv in conversations(store):        # current, finished job versions in plan order
+        conv.messages(), conv.turns, conv.provenance, conv.usage
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import attrs
+
+from bdsl import ir
+from bdsl.serialize import from_json
+from bdsl.store.db import Store
+from bdsl.store.records import Annotation, Conversation, TurnRecord, Usage
+
+_CONV_COLS = ("c.id, c.job_key, c.content_hash, c.run_id, c.dataset, c.kind, c.model, "
+              "c.params_json, c.seed, c.context_json, c.calls, c.prompt_tokens, "
+              "c.completion_tokens, c.cost, c.started_at, c.finished_at, c.provenance_json")
+
+
+def conversations(store: Store, current: bool = True, dataset: str | None = None,
+                  with_turns: bool = True) -> Iterator[Conversation]:
+    """Finished conversations. current=True: only the version matching each job's
+    current content hash, for jobs still in the plan, in plan order."""
+    if current:
+        sql = (f"SELECT {_CONV_COLS} FROM conversations c JOIN jobs j "
+               "ON j.key = c.job_key AND j.content_hash = c.content_hash "
+               "WHERE j.in_plan = 1 AND (? IS NULL OR c.dataset = ?) ORDER BY j.position")
+    else:
+        sql = (f"SELECT {_CONV_COLS} FROM conversations c "
+               "WHERE (? IS NULL OR c.dataset = ?) ORDER BY c.id")
+    for row in store.db.execute(sql, (dataset, dataset)).fetchall():
+        conv = _conversation(row)
+        if with_turns:
+            conv = _with_turns(store, conv)
+        yield conv
+
+
+def conversation(store: Store, conversation_id: int) -> Conversation | None:
+    row = store.db.execute(f"SELECT {_CONV_COLS} FROM conversations c WHERE c.id=?",
+                           (conversation_id,)).fetchone()
+    return _with_turns(store, _conversation(row)) if row else None
+
+
+def _conversation(row) -> Conversation:
+    (cid, key, chash, run_id, dataset, kind, model, params, seed, context, calls, pt, ct, cost,
+     started, finished, prov) = row
+    return Conversation(cid, key, chash, run_id, dataset, kind, model, json.loads(params), seed,
+                        json.loads(context), Usage(calls, pt, ct, cost), started, finished,
+                        json.loads(prov))
+
+
+def _with_turns(store: Store, conv: Conversation) -> Conversation:
+    notes = {seq: (Annotation(*vals), call_id) for seq, *vals, call_id in store.db.execute(
+        "SELECT seq, primary_emotion, secondary_emotion, intensity, valence, strategy, call_id "
+        "FROM annotations WHERE conversation_id=?", (conv.id,))}
+    turns = []
+    for seq, idx, role, kind, label, content, train, session, target, call_id in store.db.execute(
+            "SELECT seq, idx, role, kind, label, content, train, session, target_json, call_id "
+            "FROM turns WHERE conversation_id=? ORDER BY seq", (conv.id,)):
+        ann, ann_call = notes.get(seq, (None, None))
+        turns.append(TurnRecord(
+            seq, idx, role, kind, content, bool(train), label, session,
+            from_json(target, ir.TurnTarget) if target != "null" else None, call_id, ann,
+            ann_call))
+    return attrs.evolve(conv, turns=tuple(turns))
+
+
+def status(store: Store) -> dict:
+    """Counts for `bdsc status`: jobs by state, calls, cache hits, tokens, cost, failures."""
+    db = store.db
+    states = dict(db.execute("SELECT state, COUNT(*) FROM jobs WHERE in_plan=1 GROUP BY state"))
+    spent = store.spent()
+    cache_hits = db.execute("SELECT COALESCE(SUM(cache_hits), 0) FROM runs").fetchone()[0]
+    last = db.execute("SELECT id, status, started_at, finished_at, spec_name, spec_version, "
+                      "reused, regenerated FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    failures = [{"job": k, "error": e} for k, e in db.execute(
+        "SELECT key, error FROM jobs WHERE in_plan=1 AND state='failed' ORDER BY position")]
+    error_kinds = dict(db.execute("SELECT kind, COUNT(*) FROM errors GROUP BY kind"))
+    truncated = db.execute("SELECT COUNT(*) FROM llm_calls WHERE status='truncated'").fetchone()[0]
+    return {
+        "jobs": {"total": sum(states.values()), "done": states.get("done", 0),
+                 "failed": states.get("failed", 0), "pending": states.get("pending", 0)},
+        "llm_calls": spent.calls, "truncated_calls": truncated, "cache_hits": int(cache_hits),
+        "tokens": {"prompt": spent.prompt_tokens, "completion": spent.completion_tokens,
+                   "total": spent.tokens},
+        "cost_usd": spent.cost,
+        "runs": db.execute("SELECT COUNT(*) FROM runs").fetchone()[0],
+        "last_run": None if last is None else dict(zip(
+            ("id", "status", "started_at", "finished_at", "spec_name", "spec_version",
+             "reused", "regenerated"), last, strict=True)),
+        "failures": failures,
+        "errors_by_kind": error_kinds,
+    }
