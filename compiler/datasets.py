@@ -210,7 +210,7 @@ def _cells(axes, d: DatasetDecl, el: Elaborator, seed: int, span, diags):
     product = list(itertools.product(*[ents for _, ents in axes])) if axes else [()]
     total = len(product)
     excludes = []
-    for block, _mods, f in d.values.get("exclude") or ():
+    for block, _mods, _field in d.values.get("exclude") or ():
         rule = {axis: {el.get(s).name for s in syms} for axis, syms in block.items()}
         excludes.append(rule)
     kept, taboo_hits = [], 0

@@ -31,6 +31,8 @@ class Lowerer:
         self.template_hashes = {t.name: t.hash for t in templates}
         self.emotions_hash = canonical_hash(to_data(emotions))
         self.entities: dict[tuple[str, str], object] = {}  # (table, name) -> hashed entity
+        # Many jobs share an arc and a length: build and hash their turn targets once.
+        self._turns: dict[tuple, tuple[tuple[ir.TurnTarget, ...], str]] = {}
 
     def use(self, table: str, entity):
         """Register an entity for the plan's tables; returns its hashed form."""
@@ -58,13 +60,14 @@ class Lowerer:
             "templates": self.template_hashes, "emotions": self.emotions_hash,
             "train_on": ds.train_on,
         }
+        fixed_hash = canonical_hash(fixed)
         axis_names = [axis for axis, _ in ds.axes]
         jobs = []
         for cell in ds.cells:
             by_axis = {axis: self.use(_TABLE[axis], e) for axis, e in zip(axis_names, cell,
                                                                           strict=True)}
             for rep in range(ds.per_cell):
-                jobs.append(self._job(ds, by_axis, rep, fixed, strategies, gates_hash,
+                jobs.append(self._job(ds, by_axis, rep, fixed_hash, strategies, gates_hash,
                                       assistant, compliance, panel, methodology, curriculum))
         axes = tuple((axis, tuple(e.name for e in ents)) for axis, ents in ds.axes)
         info = ir.DatasetInfo(
@@ -74,7 +77,7 @@ class Lowerer:
             train_on=ds.train_on)
         return info, jobs
 
-    def _job(self, ds, by_axis, rep, fixed, strategies, gates_hash, assistant, compliance,
+    def _job(self, ds, by_axis, rep, fixed_hash, strategies, gates_hash, assistant, compliance,
              panel, methodology, curriculum) -> ir.Job:
         user, arc = by_axis.get("users"), by_axis.get("arcs")
         topic, culture = by_axis.get("topics"), by_axis.get("cultures")
@@ -83,13 +86,13 @@ class Lowerer:
         seed = int(hashlib.sha256(f"{ds.seed}|{key}".encode()).hexdigest()[:8], 16)
         rng = random.Random(seed)
         skip_first = ds.train_on == "skip_first"
-        turns, sessions = (), ()
+        turns, sessions, turns_hash = (), (), ""
         if ds.kind == "curriculum" and curriculum is not None:
             sessions = tuple(_sessions(curriculum, arc, strategies, rng, skip_first))
-        elif arc is not None:
-            turns = tuple(turn_targets(arc, rng.choice(valid_lengths(arc)), strategies, skip_first))
+            turns_hash = canonical_hash(to_data(sessions))
         else:
-            turns = (ir.TurnTarget(0, "user", -1), ir.TurnTarget(1, "assistant", -1))
+            n = rng.choice(valid_lengths(arc)) if arc is not None else 2
+            turns, turns_hash = self._targets(arc, n, strategies, skip_first)
         context = ir.JobContext(
             assistant=assistant.name, user=user.name if user else "", arc=arc.name if arc else "",
             topic=topic.name if topic else "", culture=culture.name if culture else "",
@@ -97,18 +100,27 @@ class Lowerer:
             curriculum=curriculum.name if curriculum else "",
             compliance=tuple(c.name for c in compliance),
             strategies=tuple(s.name for s in strategies))
-        content = dict(fixed)
-        content.update({
-            "cell": [list(c) for c in cell], "replicate": rep, "seed": seed,
-            "entities": {axis: e.hash for axis, e in by_axis.items()},
-            "turns": to_data(turns), "sessions": to_data(sessions),
-        })
+        content = {
+            "fixed": fixed_hash, "cell": [list(c) for c in cell], "replicate": rep, "seed": seed,
+            "entities": {axis: e.hash for axis, e in by_axis.items()}, "turns": turns_hash,
+        }
         return ir.Job(
             key=key, dataset=ds.name, kind=ds.kind, cell=cell, replicate=rep, seed=seed,
             model=ds.model, context=context, turns=turns, sessions=sessions,
             templates=tuple(sorted(self.template_hashes)),
             gates=tuple(g.name for g in ds.gates), gate_thresholds=ds.thresholds,
             content_hash=canonical_hash(content), gates_hash=gates_hash)
+
+
+    def _targets(self, arc, n: int, strategies, skip_first: bool):
+        key = (arc.name if arc else "", n, skip_first, tuple(s.name for s in strategies))
+        if key not in self._turns:
+            if arc is None:
+                turns = (ir.TurnTarget(0, "user", -1), ir.TurnTarget(1, "assistant", -1))
+            else:
+                turns = tuple(turn_targets(arc, n, strategies, skip_first))
+            self._turns[key] = (turns, canonical_hash(to_data(turns)))
+        return self._turns[key]
 
 
 _TABLE = {"users": "personas", "arcs": "arcs", "topics": "topics", "cultures": "cultures"}

@@ -1,0 +1,3 @@
+from bdsl.cli import main
+
+main()
