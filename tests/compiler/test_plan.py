@@ -37,7 +37,7 @@ def test_seed_changes_sampling_but_not_structure():
     assert [j.seed for j in a.jobs] != [j.seed for j in b.jobs]
 
 
-def test_persona_edit_changes_only_jobs_that_use_it():
+def test_topic_edit_changes_only_jobs_that_use_it():
     text = GOOD.read_text()
     base = compiled(GOOD, text)
     edited = compiled(GOOD, text.replace("Building an emergency fund", "Building a rainy-day fund"))
