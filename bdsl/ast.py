@@ -7,8 +7,6 @@ given by compiler/schema.py, not here.
 
 from __future__ import annotations
 
-from typing import Union
-
 import attrs
 
 from bdsl.source import Span
@@ -147,7 +145,8 @@ class Block:
         return None
 
 
-Value = Union[Str, Num, Percent, Date, Regex, Range, Bool, Ref, Call, ListV, Chain, Comparison, Block]
+Value = (Str | Num | Percent | Date | Regex | Range | Bool | Ref | Call | ListV | Chain | Comparison
+         | Block)
 
 
 # --- statements -----------------------------------------------------------------
@@ -211,7 +210,7 @@ class CheckRule:
     span: Span
 
 
-GateRule = Union[JudgeRule, TurnRule, CheckRule]
+GateRule = JudgeRule | TurnRule | CheckRule
 
 
 @attrs.frozen
@@ -221,7 +220,7 @@ class GateDecl:
     span: Span
 
 
-Item = Union[Header, Import, Decl, GateDecl]
+Item = Header | Import | Decl | GateDecl
 
 
 @attrs.frozen

@@ -82,8 +82,6 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
     if kind == "conversation" and not arcs:
         diags.append(error("E243", "a conversation dataset needs `arcs`", sym.node.name.span,
                            hint="add `arcs [std.arcs.confusion_to_clarity]` or your own arc"))
-    topics = [ent(s) for s in v.get("topics") or ()]
-    cultures = [ent(s) for s in v.get("cultures") or ()]
     compliance = tuple(c for c in (ent(s) for s in v.get("compliance") or ()) if c)
     strategy_syms = v.get("strategies") or all_strategies
     strategies = tuple(s for s in (ent(x) for x in strategy_syms) if s)

@@ -1,0 +1,116 @@
+"""The journaled call path: look a request up in the store, else check the budget,
+call the model, commit the result, and only then hand it back.
+
+A request's hash covers the job's effective content hash, the step, the turn,
+the attempt number and the full request (messages, model, params, schema), so
+a rerun of the same plan replays every finished call from the store.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import attrs
+
+from bdsl.engine.port import CallRequest, CallResult, CallTruncated, Completer
+from bdsl.serialize import canonical_hash, to_data
+from bdsl.store import CallRecord, Store, Usage
+
+
+class BudgetExceeded(Exception):
+    pass
+
+
+@attrs.define
+class Counters:
+    """Live numbers for the progress display and the runs row."""
+
+    jobs_total: int = 0
+    jobs_done: int = 0
+    jobs_failed: int = 0
+    jobs_reused: int = 0
+    turns: int = 0
+    calls_made: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = 0.0
+    started: float = attrs.field(factory=time.monotonic)
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@attrs.define
+class Budget:
+    """Caps on everything paid for in the run directory (all runs, so a rerun with a
+    higher cap continues where the last one stopped)."""
+
+    max_cost: float | None = None
+    max_tokens: int | None = None
+    spent: Usage = Usage()
+    stopped: str = ""
+
+    def check(self) -> None:
+        if self.stopped:
+            raise BudgetExceeded(self.stopped)
+        if self.max_tokens is not None and self.spent.tokens >= self.max_tokens:
+            self.stopped = f"token budget reached ({self.spent.tokens} >= {self.max_tokens})"
+        elif (self.max_cost is not None and self.spent.cost is not None
+              and self.spent.cost >= self.max_cost):
+            self.stopped = f"cost budget reached (${self.spent.cost:.4f} >= ${self.max_cost})"
+        if self.stopped:
+            raise BudgetExceeded(self.stopped)
+
+
+def request_hash(content_hash: str, step: str, turn_index: int, attempt: int,
+                 request: CallRequest) -> str:
+    return canonical_hash({"job": content_hash, "step": step, "turn": turn_index,
+                           "attempt": attempt, "request": to_data(request)})
+
+
+class CallJournal:
+    def __init__(self, store: Store, run_id: int, completer: Completer, budget: Budget,
+                 counters: Counters):
+        self.store, self.run_id, self.completer = store, run_id, completer
+        self.budget, self.counters = budget, counters
+
+    async def call(self, job_key: str, content_hash: str, step: str, turn_index: int,
+                   attempt: int, request: CallRequest) -> tuple[CallRecord, bool]:
+        """The call's record and whether it was replayed from the store."""
+        rhash = request_hash(content_hash, step, turn_index, attempt, request)
+        cached = self.store.cached_call(rhash)
+        if cached is not None:
+            self.counters.cache_hits += 1
+            return cached, True
+        self.budget.check()
+        try:
+            result, status = await self.completer.complete(request), "ok"
+        except CallTruncated as e:
+            result, status = e.result, "truncated"
+        record = self.store.record_call(self.run_id, job_key, content_hash,
+                                        _record(rhash, step, turn_index, attempt, request,
+                                                result, status))
+        self._count(record)
+        return record, False
+
+    def _count(self, record: CallRecord) -> None:
+        c = self.counters
+        c.calls_made += 1
+        c.prompt_tokens += record.prompt_tokens or 0
+        c.completion_tokens += record.completion_tokens or 0
+        c.cost = None if c.cost is None or record.cost is None else c.cost + record.cost
+        self.budget.spent = self.budget.spent.add(record)
+
+
+def _record(rhash: str, step: str, turn_index: int, attempt: int, request: CallRequest,
+            result: CallResult, status: str) -> CallRecord:
+    return CallRecord(
+        request_hash=rhash, step=step, turn_index=turn_index, attempt=attempt,
+        model=request.model, request_json=json.dumps(to_data(request), sort_keys=True,
+                                                     ensure_ascii=False),
+        response_text=result.text, finish_reason=result.finish_reason, status=status,
+        prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
+        cost=result.cost, latency_s=result.latency_s)
