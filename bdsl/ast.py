@@ -131,6 +131,7 @@ class Field:
     value: Value
     modifiers: tuple[Modifier, ...]
     span: Span
+    colon: bool = False  # written `key: value` (kept by `bdsc fmt`)
 
 
 @attrs.frozen

@@ -141,8 +141,9 @@ class TreeToAst(Transformer):
     def block(self, meta, *entries):
         return ast.Block(tuple(entries), self._span(meta))
 
-    def field(self, meta, key, value, *modifiers):
-        return ast.Field(self._name(key), value, tuple(modifiers), self._span(meta))
+    def field(self, meta, key, colon, value, *modifiers):
+        return ast.Field(self._name(key), value, tuple(modifiers), self._span(meta),
+                         colon=colon is not None)
 
     def modifier(self, meta, kw, value):
         return ast.Modifier(str(kw), value, self._span(meta))
