@@ -87,11 +87,12 @@ async def execute(plan: ir.Plan, store: Store, completer: Completer, options: Ru
         raise ConfigError("; ".join(problems))
     counters = counters or Counters()
     run_id = store.start_run(plan, options.model, attrs.asdict(options))
-    before = store.job_states()
-    sync = store.sync_jobs(run_id, plan, jobs)
+    store.sync_jobs(run_id, plan, jobs)
     states = store.job_states()
     todo = [(j, h) for j, h in jobs if states.get(j.key) != "done"]
-    regenerated = sum(1 for j, _ in todo if j.key in before)
+    # regenerated: an older version of the job was finished before the spec changed
+    had_output = store.keys_with_conversations()
+    regenerated = sum(1 for j, _ in todo if j.key in had_output)
     counters.jobs_total, counters.jobs_reused = len(jobs), len(jobs) - len(todo)
     counters.jobs_done = counters.jobs_reused
     store.update_run(run_id, reused=counters.jobs_reused, regenerated=regenerated)

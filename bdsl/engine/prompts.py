@@ -47,8 +47,9 @@ class PromptRenderer:
         except jinja2.UndefinedError as e:
             raise TemplateError(f"template `{name}` ({self.sources[name].origin}): "
                                 f"{e.message}") from None
-        except jinja2.TemplateError as e:
-            raise TemplateError(f"template `{name}`: {e}") from None
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as e:
+            raise TemplateError(f"template `{name}` ({self.sources[name].origin}): "
+                                f"{type(e).__name__}: {e}") from None
 
     def check(self, names) -> list[str]:
         """Problems with the named templates that can be found without rendering."""

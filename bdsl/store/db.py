@@ -131,6 +131,9 @@ class Store:
     def job_states(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT key, state FROM jobs WHERE in_plan=1"))
 
+    def keys_with_conversations(self) -> set[str]:
+        return {k for (k,) in self.db.execute("SELECT DISTINCT job_key FROM conversations")}
+
     def fail_job(self, key: str, content_hash: str, error: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE jobs SET state='failed', error=?, updated_at=? "

@@ -7,6 +7,7 @@ older store up to date and refuses a newer one.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 SCHEMA_VERSION = 1
@@ -181,5 +182,6 @@ def apply_schema(db: sqlite3.Connection) -> None:
 
 
 def _statements(script: str) -> list[str]:
-    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    # the DDL holds no string literals, so comments can be cut before splitting on ";"
+    text = re.sub(r"--[^\n]*", "", script)
+    return [s.strip() for s in text.split(";") if s.strip()]
