@@ -23,6 +23,7 @@ COMMANDS = {
     "run": "bdsl.commands.run:run_cmd",
     "status": "bdsl.commands.status:status_cmd",
     "models": "bdsl.commands.models:models_group",
+    "fmt": "bdsl.commands.fmt:fmt_cmd",
 }
 
 
