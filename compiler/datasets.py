@@ -11,12 +11,12 @@ import itertools
 import random
 
 import attrs
+
+from bdsl import ir
 from bdsl.compiler.elaborate import DatasetDecl, Elaborator
 from bdsl.compiler.resolve import Symbol
 from bdsl.compiler.schema import AXES, EXPORT_FORMATS
 from bdsl.compiler.values import INVALID
-
-from bdsl import ir
 from bdsl.diagnostics import Diagnostic, did_you_mean, error, warning
 
 KNOWN_LOCAL_MODELS = ("smollm2",)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 import attrs
+
+from bdsl import ast, ir
 from bdsl.compiler.resolve import GATE, Symbol, Symbols
 from bdsl.compiler.schema import CHECKS, JUDGE_METRICS, KINDS, FieldSpec
 from bdsl.compiler.values import INVALID, ValueReader, compile_pattern
-
-from bdsl import ast, ir
 from bdsl.diagnostics import Diagnostic, Related, did_you_mean, error
 
 Fields = dict[str, list[ast.Field]]

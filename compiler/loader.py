@@ -13,9 +13,9 @@ from importlib import resources
 from pathlib import Path
 
 import attrs
-from bdsl.compiler.yaml_tables import yaml_to_module
 
 from bdsl import ast
+from bdsl.compiler.yaml_tables import yaml_to_module
 from bdsl.diagnostics import Diagnostic, did_you_mean, error
 from bdsl.parser import parse_module
 from bdsl.source import SourceError, SourceFile, decode_source, read_source

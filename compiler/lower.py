@@ -11,9 +11,9 @@ import hashlib
 import random
 
 import attrs
-from bdsl.compiler.datasets import DatasetSetup
 
 from bdsl import ir
+from bdsl.compiler.datasets import DatasetSetup
 from bdsl.serialize import canonical_hash, to_data
 
 KIND_ORDER = ("conversation", "deliberation", "explicit_panel", "contrastive", "curriculum")

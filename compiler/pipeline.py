@@ -12,6 +12,8 @@ import hashlib
 from pathlib import Path
 
 import attrs
+
+from bdsl import ast, ir
 from bdsl.compiler.datasets import setup_dataset
 from bdsl.compiler.elaborate import DatasetDecl, Elaborator
 from bdsl.compiler.loader import load_graph
@@ -19,8 +21,6 @@ from bdsl.compiler.lower import KIND_ORDER, Lowerer, with_hash
 from bdsl.compiler.resolve import Symbols
 from bdsl.compiler.spec_info import read_spec_info, read_templates
 from bdsl.compiler.values import INVALID
-
-from bdsl import ast, ir
 from bdsl.diagnostics import Diagnostic, error, sort_key
 from bdsl.serialize import canonical_hash, to_data
 from bdsl.source import SourceFile

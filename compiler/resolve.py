@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import attrs
-from bdsl.compiler.loader import PRELUDE, ModuleGraph
 
 from bdsl import ast
+from bdsl.compiler.loader import PRELUDE, ModuleGraph
 from bdsl.diagnostics import Diagnostic, Related, did_you_mean, error
 
 GATE = "gate"

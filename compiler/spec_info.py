@@ -6,11 +6,10 @@ import hashlib
 from importlib import resources
 from pathlib import Path
 
+from bdsl import ast, ir
 from bdsl.compiler.loader import ModuleGraph
 from bdsl.compiler.resolve import Symbols
 from bdsl.compiler.values import ValueReader
-
-from bdsl import ast, ir
 from bdsl.diagnostics import Diagnostic, did_you_mean, error, warning
 
 SPEC_FIELDS = {"version": "str", "description": "text", "owner": "str"}

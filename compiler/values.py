@@ -10,10 +10,9 @@ import datetime
 import re
 import textwrap
 
+from bdsl import ast, ir
 from bdsl.compiler.resolve import Symbol, Symbols
 from bdsl.compiler.schema import BLOCKS
-
-from bdsl import ast, ir
 from bdsl.diagnostics import Diagnostic, did_you_mean, error
 
 

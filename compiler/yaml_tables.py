@@ -11,9 +11,9 @@ if it were written in .bds; spans point at the YAML so errors land on the right 
 from __future__ import annotations
 
 import yaml
-from bdsl.compiler.schema import BLOCKS, KINDS
 
 from bdsl import ast
+from bdsl.compiler.schema import BLOCKS, KINDS
 from bdsl.diagnostics import Diagnostic, error
 from bdsl.source import SourceFile
 

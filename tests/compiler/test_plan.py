@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
-from bdsl.compiler.pipeline import compile_path
 
 from bdsl import ir
+from bdsl.compiler.pipeline import compile_path
 from bdsl.diagnostics import render_text
 from bdsl.serialize import from_json, to_json
 

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-from bdsl.compiler.pipeline import check_path, compile_path
 
+from bdsl.compiler.pipeline import check_path, compile_path
 from bdsl.diagnostics import render_text
 
 BAD = sorted(p.name for p in (Path(__file__).parent.parent / "fixtures" / "bad").glob("*.bds"))

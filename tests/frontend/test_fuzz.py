@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
-from bdsl.compiler.pipeline import compile_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from bdsl.compiler.pipeline import compile_path
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = sorted((ROOT / "specs").glob("*.bds")) + [ROOT / "tests/fixtures/good/spec.bds"]
