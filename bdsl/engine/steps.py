@@ -51,7 +51,7 @@ class JobRun:
                                                   self.request(messages, attempt))
             self.usage = self.usage.add(rec)
             if rec.status == "truncated":
-                problem = ("truncated", f"reply cut at max_tokens ({rec.completion_tokens} tokens)")
+                problem = ("truncated", f"truncated at max_tokens ({rec.completion_tokens} tokens)")
             elif not rec.response_text.strip():
                 problem = ("invalid_output", "empty reply")
             else:

@@ -1,0 +1,113 @@
+"""Each job kind produces the right message structure, with validated annotations."""
+
+import asyncio
+
+import pytest
+
+from bdsl.engine.executor import RunOptions, execute
+from bdsl.store import Store, conversations
+from tests.engine.plans import ScriptedCompleter, job, plan
+
+
+def run_one(tmp_path, j, completer=None):
+    store = Store.open(tmp_path)
+    completer = completer or ScriptedCompleter()
+    outcome = asyncio.run(execute(plan(j), store, completer, RunOptions()))
+    convs = list(conversations(store))
+    return outcome, convs, completer, store
+
+
+def shape(conv):
+    return [(t.idx, t.role, t.kind, t.label, t.train) for t in conv.turns]
+
+
+def test_conversation_alternates_and_annotates_every_message(tmp_path):
+    outcome, [conv], completer, _ = run_one(tmp_path, job("ds:a"))
+    assert outcome.status == "done"
+    assert shape(conv) == [(0, "user", "message", "", True), (1, "assistant", "message", "", True),
+                           (2, "user", "message", "", True), (3, "assistant", "message", "", True)]
+    assert all(t.annotation and t.annotation.intensity == 0.7 for t in conv.turns)
+    assert [m["role"] for m in conv.messages()] == ["user", "assistant"] * 2
+    assert len(completer.requests) == 8  # 4 messages + 4 annotations
+    # the assistant prompt carries persona, strategy and compliance; the user prompt the emotion
+    assistant_system = completer.requests[2].messages[0][1]
+    assert "Elena" in assistant_system and "validate" in assistant_system
+    assert "988 Suicide & Crisis Lifeline" in assistant_system
+    assert "shame at intensity 0.8" in completer.requests[0].messages[1][1]
+
+
+def test_deliberation_hides_debate_and_keeps_a_bad_synthesis_untrained(tmp_path):
+    _, [conv], _, _ = run_one(tmp_path, job("ds:d", "deliberation", panel="knee"))
+    hidden = [t for t in conv.turns if t.kind == "hidden"]
+    assert [t.label for t in hidden] == ["surgeon", "physio", "nutritionist"] * 2
+    assert not any(t.train for t in hidden)
+    [bad] = [t for t in conv.turns if t.kind == "alternate"]
+    assert bad.label == "bad_synthesis" and bad.train is False and bad.idx == 3
+    assert [m["role"] for m in conv.messages()] == ["user", "assistant"] * 2
+
+
+def test_explicit_panel_shows_the_configured_number_of_perspectives(tmp_path):
+    _, [conv], completer, _ = run_one(tmp_path, job("ds:e", "explicit_panel",
+                                                    panel="knee_explicit"))
+    system = completer.requests[2].messages[0][1]
+    shown = [t for t in ("Orthopedic surgeon", "Physiotherapist", "Nutritionist") if t in system]
+    assert len(shown) == 2 and "which of these matters most" in system
+    assert [t.kind for t in conv.turns] == ["message"] * 4
+
+
+def test_contrastive_stores_conventional_alternate_and_meta_note(tmp_path):
+    _, [conv], completer, _ = run_one(tmp_path, job("ds:c", "contrastive",
+                                                    methodology="socratic_money"))
+    kinds = [(t.kind, t.label) for t in conv.turns if t.idx == 1]
+    assert kinds == [("message", ""), ("alternate", "conventional"), ("note", "meta_commentary")]
+    conventional_system = [r for r in completer.requests
+                           if "conventional way" in r.messages[0][1]]
+    assert conventional_system and "generic list of tips" in conventional_system[0].messages[0][1]
+
+
+def test_curriculum_carries_a_summary_into_the_next_session(tmp_path):
+    def script(req):
+        if "tutoring session just ended" in req.messages[-1][1]:
+            return "SUMMARY: can state a thesis"
+        return None
+
+    _, [conv], completer, _ = run_one(tmp_path, job("ds:k", "curriculum", curriculum="essay"),
+                                      ScriptedCompleter(script))
+    assert [t.session for t in conv.turns if t.kind == "message"] == [0, 0, 1, 1]
+    [note] = [t for t in conv.turns if t.kind == "note"]
+    assert note.label == "session_summary" and note.content == "SUMMARY: can state a thesis"
+    later = [r for r in completer.requests if "session 2 of 2" in r.messages[0][1]]
+    assert later and all("SUMMARY: can state a thesis" in r.messages[0][1] for r in later)
+
+
+@pytest.mark.parametrize("bad", ["not json at all", '{"primary_emotion": "shame"}',
+                                 '{"primary_emotion": "shame", "secondary_emotion": "",'
+                                 ' "intensity": 1.7, "valence": 0, "strategy": ""}'])
+def test_invalid_annotation_is_retried(tmp_path, bad):
+    def script(req):
+        if req.json_schema and req.seed == 7:  # attempt 0 of every annotation
+            return bad
+        return None
+
+    outcome, [conv], _, store = run_one(tmp_path, job("ds:a"), ScriptedCompleter(script))
+    assert outcome.status == "done"
+    assert all(t.annotation is not None for t in conv.turns)
+    kinds = {k for (k,) in store.db.execute("SELECT kind FROM errors")}
+    assert kinds == {"invalid_annotation"}
+
+
+def test_damaged_json_is_repaired_without_a_retry(tmp_path):
+    fenced = ('Sure!\n```json\n{"primary_emotion": "hope", "secondary_emotion": "",'
+              ' "intensity": 0.4, "valence": 0.3, "strategy": "plan",}\n```')
+    completer = ScriptedCompleter(lambda r: fenced if r.json_schema else None)
+    _, [conv], completer, _ = run_one(tmp_path, job("ds:a"), completer)
+    assert conv.turns[0].annotation.primary_emotion == "hope"
+    assert len(completer.requests) == 8
+
+
+def test_annotation_left_empty_when_every_attempt_is_invalid(tmp_path):
+    completer = ScriptedCompleter(lambda r: "{}" if r.json_schema else None)
+    outcome, [conv], _, store = run_one(tmp_path, job("ds:a"), completer)
+    assert outcome.status == "done"
+    assert all(t.annotation is None for t in conv.turns)
+    assert store.db.execute("SELECT COUNT(*) FROM annotations").fetchone()[0] == 0
