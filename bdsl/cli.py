@@ -24,6 +24,7 @@ COMMANDS = {
     "status": "bdsl.commands.status:status_cmd",
     "models": "bdsl.commands.models:models_group",
     "fmt": "bdsl.commands.fmt:fmt_cmd",
+    "diff": "bdsl.commands.diff:diff_cmd",
 }
 
 
