@@ -109,10 +109,11 @@ def execute_into(plan, run_dir: Path, options) -> int:
     counters = Counters()
 
     def started(head) -> None:
+        run_ids.append(head.run_id)
         click.echo(f"{head.jobs} jobs: {head.reused} reused, {head.regenerated} regenerated "
                    f"(spec changed), {head.new} to generate", err=True)
 
-    outcome, interrupted = None, False
+    outcome, interrupted, run_ids = None, False, []
     try:
         with ProgressView(counters):
             outcome = asyncio.run(execute(plan, store, LLMCompleter(), options, counters,
@@ -121,6 +122,9 @@ def execute_into(plan, run_dir: Path, options) -> int:
         fail(str(e))
     except KeyboardInterrupt:
         interrupted = True
+        if run_ids:
+            store.update_run(run_ids[0], status="interrupted", calls_made=counters.calls_made,
+                             cache_hits=counters.cache_hits, finished=True)
     path, n = write_snapshot(store, run_dir)
     click.echo(f"dataset: {run_dir}/ ({n} conversations in {path.name}; store "
                f"{store.path.name})")

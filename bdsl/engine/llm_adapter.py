@@ -24,8 +24,8 @@ class LLMCompleter:
             res = await self.client.complete(chat)
         except llm.TruncatedError as e:
             raise CallTruncated(_result(e.result)) from None
-        except llm.LLMError as e:
-            raise CallFailed(str(e)) from None
+        except Exception as e:  # after the client's retries, any provider error fails the job
+            raise CallFailed(f"{type(e).__name__}: {e}") from None
         return _result(res)
 
 
