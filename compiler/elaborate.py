@@ -37,6 +37,7 @@ class Elaborator:
         self.done: dict[Symbol, object] = {}
         self.in_progress: set[Symbol] = set()
         self.names = self._plan_names()
+        self.module_by_path = {m.source.path: key for key, m in symbols.graph.modules.items()}
 
     # -- naming ---------------------------------------------------------------------
     def _plan_names(self) -> dict[Symbol, str]:
@@ -209,11 +210,7 @@ class Elaborator:
 
     def _scope_of(self, f: ast.Field, sym: Symbol) -> str:
         # Fields inherited through `extends` resolve names in the module that wrote them.
-        for scope in self.symbols.scopes.values():
-            mod = self.symbols.graph.modules[scope.key]
-            if mod.source.path == f.span.path:
-                return scope.key
-        return sym.module
+        return self.module_by_path.get(f.span.path, sym.module)
 
     def _inherited_qualifier(self, sym: Symbol) -> str | None:
         chain = self._extends_chain(sym) or [sym]
