@@ -8,13 +8,14 @@ a rerun of the same plan replays every finished call from the store.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 
 import attrs
 
 from bdsl.engine.port import CallRequest, CallResult, CallTruncated, Completer
-from bdsl.serialize import canonical_hash, to_data
+from bdsl.serialize import to_data
 from bdsl.store import CallRecord, Store, Usage
 
 
@@ -65,10 +66,17 @@ class Budget:
             raise BudgetExceeded(self.stopped)
 
 
+def request_json(request: CallRequest) -> str:
+    return json.dumps(to_data(request), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
+
+
 def request_hash(content_hash: str, step: str, turn_index: int, attempt: int,
-                 request: CallRequest) -> str:
-    return canonical_hash({"job": content_hash, "step": step, "turn": turn_index,
-                           "attempt": attempt, "request": to_data(request)})
+                 request_text: str) -> str:
+    """Hash of the job's effective content hash, the step, turn, attempt and the
+    canonical request JSON (messages, model, params, schema)."""
+    key = f"{content_hash}\x1f{step}\x1f{turn_index}\x1f{attempt}\x1f{request_text}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 class CallJournal:
@@ -80,7 +88,8 @@ class CallJournal:
     async def call(self, job_key: str, content_hash: str, step: str, turn_index: int,
                    attempt: int, request: CallRequest) -> tuple[CallRecord, bool]:
         """The call's record and whether it was replayed from the store."""
-        rhash = request_hash(content_hash, step, turn_index, attempt, request)
+        rtext = request_json(request)
+        rhash = request_hash(content_hash, step, turn_index, attempt, rtext)
         cached = self.store.cached_call(rhash)
         if cached is not None:
             self.counters.cache_hits += 1
@@ -92,7 +101,7 @@ class CallJournal:
             result, status = e.result, "truncated"
         record = self.store.record_call(self.run_id, job_key, content_hash,
                                         _record(rhash, step, turn_index, attempt, request,
-                                                result, status))
+                                                rtext, result, status))
         self._count(record)
         return record, False
 
@@ -106,11 +115,10 @@ class CallJournal:
 
 
 def _record(rhash: str, step: str, turn_index: int, attempt: int, request: CallRequest,
-            result: CallResult, status: str) -> CallRecord:
+            rtext: str, result: CallResult, status: str) -> CallRecord:
     return CallRecord(
         request_hash=rhash, step=step, turn_index=turn_index, attempt=attempt,
-        model=request.model, request_json=json.dumps(to_data(request), sort_keys=True,
-                                                     ensure_ascii=False),
+        model=request.model, request_json=rtext,
         response_text=result.text, finish_reason=result.finish_reason, status=status,
         prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
         cost=result.cost, latency_s=result.latency_s)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from importlib.metadata import PackageNotFoundError, version
 
@@ -34,6 +35,7 @@ def provenance(plan: ir.Plan, job: ir.Job, content_hash: str, run, started: floa
     }
 
 
+@functools.cache
 def _bdsl_version() -> str:
     try:
         return version("bdsl")
