@@ -44,7 +44,10 @@ def missing_local_models(models: set[str]) -> list[tuple[str, str]]:
     local = sorted(m for m in models if m.startswith("local/"))
     if not local:
         return []
-    from bdsl.llm.models import check_model_available
+    try:
+        from bdsl.llm.models import check_model_available
+    except ImportError as e:
+        fail(f"the model layer is not available ({e}); reinstall bdsl")
 
     out = []
     for m in local:
@@ -102,6 +105,10 @@ def execute_into(plan, run_dir: Path, options) -> int:
     from bdsl.store.schema import SchemaError
 
     try:
+        completer = LLMCompleter()
+    except ImportError as e:
+        fail(f"the model layer is not available ({e}); reinstall bdsl")
+    try:
         store = Store.open(run_dir)
     except (SchemaError, OSError) as e:
         fail(f"cannot open the store in {run_dir}: {e}")
@@ -116,7 +123,7 @@ def execute_into(plan, run_dir: Path, options) -> int:
     outcome, interrupted, run_ids = None, False, []
     try:
         with ProgressView(counters):
-            outcome = asyncio.run(execute(plan, store, LLMCompleter(), options, counters,
+            outcome = asyncio.run(execute(plan, store, completer, options, counters,
                                           started))
     except ConfigError as e:
         fail(str(e))
