@@ -12,8 +12,9 @@ from collections import defaultdict
 import attrs
 
 from bdsl import ast, ir
+from bdsl.compiler.gates import gate_entity
 from bdsl.compiler.resolve import GATE, Symbol, Symbols
-from bdsl.compiler.schema import CHECKS, JUDGE_METRICS, KINDS, FieldSpec
+from bdsl.compiler.schema import KINDS, FieldSpec
 from bdsl.compiler.values import INVALID, ValueReader, compile_pattern
 from bdsl.diagnostics import Diagnostic, Related, did_you_mean, error
 
@@ -74,7 +75,7 @@ class Elaborator:
 
     def _build(self, sym: Symbol):
         if sym.kind == GATE:
-            return self._gate(sym)
+            return gate_entity(self.name(sym), sym.node, self.diags)
         spec = KINDS.get(sym.kind)
         decl = sym.node
         if spec is None:
@@ -377,102 +378,6 @@ class Elaborator:
 
     def _dataset(self, sym, v, fields):
         return DatasetDecl(sym, v, fields)
-
-    # -- gates ------------------------------------------------------------------------
-    def _gate(self, sym: Symbol):
-        decl: ast.GateDecl = sym.node
-        rule = decl.rule
-        name = self.name(sym)
-        if isinstance(rule, ast.JudgeRule):
-            if rule.metric.text not in JUDGE_METRICS:
-                near = did_you_mean(rule.metric.text, JUDGE_METRICS)
-                self.diags.append(error("E230", f"unknown judged metric `{rule.metric.text}`",
-                                        rule.metric.span, hint=f"did you mean `{near}`?" if near
-                                        else "metrics: " + ", ".join(JUDGE_METRICS)))
-                return INVALID
-            if not 0 <= rule.threshold.value <= 1 or rule.op not in (">=", ">"):
-                self.diags.append(error("E221", "a judged gate is `judge \"metric\" >= t` with t "
-                                        "in [0, 1]", rule.threshold.span))
-                return INVALID
-            rubric = ""
-            for opt in rule.options:
-                if opt.key.text == "rubric" and isinstance(opt.value, ast.Str):
-                    rubric = opt.value.value
-                else:
-                    self.diags.append(error("E210", f"unknown judge option `{opt.key.text}`",
-                                            opt.key.span, hint='judge options: rubric "..."'))
-                    return INVALID
-            return ir.Gate(name, "judge", metric=rule.metric.text, op=rule.op,
-                           threshold=rule.threshold.value, rubric=rubric)
-        if isinstance(rule, ast.TurnRule):
-            return self._turn_rule(name, rule)
-        return self._check(name, rule)
-
-    def _turn_rule(self, name: str, rule: ast.TurnRule):
-        if rule.role.text not in ("user", "assistant", "any"):
-            near = did_you_mean(rule.role.text, ["user", "assistant", "any"])
-            self.diags.append(error("E221", f"`{rule.role.text}` is not a role", rule.role.span,
-                                    hint=f"did you mean `{near}`?" if near else
-                                    "roles: user, assistant, any"))
-            return INVALID
-        mentioning = None
-        if rule.mentioning is not None:
-            if isinstance(rule.mentioning, ast.Regex):
-                mentioning = compile_pattern(rule.mentioning, self.diags)
-            elif isinstance(rule.mentioning, ast.Str):
-                import re
-
-                mentioning = ir.Pattern(re.escape(rule.mentioning.value), "i")
-            else:
-                self.diags.append(error("E220", "`mentioning` expects a string or a /regex/",
-                                        rule.mentioning.span))
-                return INVALID
-        if mentioning is INVALID:
-            return INVALID
-        text, pattern, unit, threshold = "", None, "", None
-        op = ">="
-        if rule.predicate == "length":
-            threshold, op = rule.operand.value, rule.op
-            unit = rule.unit.text if rule.unit else "words"
-            if unit not in ("words", "chars"):
-                self.diags.append(error("E221", "length is counted in `words` or `chars`",
-                                        rule.unit.span))
-                return INVALID
-        elif isinstance(rule.operand, ast.Regex):
-            pattern = compile_pattern(rule.operand, self.diags)
-            if pattern is INVALID:
-                return INVALID
-        else:
-            text = rule.operand.value
-        return ir.Gate(name, "turn_rule", quantifier=rule.quantifier, role=rule.role.text,
-                       mentioning=mentioning, predicate=rule.predicate, text=text, pattern=pattern,
-                       unit=unit, threshold=threshold, op=op)
-
-    def _check(self, name: str, rule: ast.CheckRule):
-        check = rule.check.text
-        if check not in CHECKS:
-            near = did_you_mean(check, CHECKS)
-            self.diags.append(error("E231", f"unknown check `{check}`", rule.check.span,
-                                    hint=f"did you mean `{near}`?" if near else
-                                    "checks: " + ", ".join(CHECKS)))
-            return INVALID
-        options = []
-        for opt in rule.options:
-            if opt.key.text not in CHECKS[check]:
-                self.diags.append(error("E210", f"`{check}` has no option `{opt.key.text}`",
-                                        opt.key.span, hint=("options: " + ", ".join(CHECKS[check]))
-                                        if CHECKS[check] else "it takes no options"))
-                return INVALID
-            val = opt.value
-            if isinstance(val, ast.Num):
-                options.append((opt.key.text, val.text))
-            elif isinstance(val, ast.Str):
-                options.append((opt.key.text, val.value))
-            else:
-                self.diags.append(error("E220", "check options are numbers or strings", val.span))
-                return INVALID
-        return ir.Gate(name, "check", metric=check, options=tuple(options))
-
 
 def _merge_maps(parent: ast.Field, child: ast.Field) -> ast.Field:
     if not (isinstance(parent.value, ast.Block) and isinstance(child.value, ast.Block)):
