@@ -1,0 +1,99 @@
+"""`fake/echo`: a documented test provider (never the default).
+
+Replies "echo: <last user message>" after a configurable delay; with a JSON schema it
+returns the smallest instance that satisfies the schema (numbers at the middle of
+their range), so structured-output code paths run end to end without a model.
+
+Knobs (environment, so they also work through the `bdsc` CLI):
+  BDSL_FAKE_LATENCY=0.5        seconds per call (default 0)
+  BDSL_FAKE_RATE_LIMIT_EVERY=N every Nth call raises a 429
+  BDSL_FAKE_TRUNCATE_EVERY=N   every Nth call finishes with finish_reason="length"
+Tokens are counted as whitespace-separated words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import time
+
+from litellm.llms.custom_llm import CustomLLM
+from litellm.types.utils import ModelResponse, Usage
+
+_counter = itertools.count(1)
+
+
+def instance(schema: dict):
+    """A minimal instance of a JSON schema (the subset structured output uses)."""
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return instance(schema[key][0])
+    kind = schema.get("type", "object")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: instance(v) for k, v in props.items()
+                if k in schema.get("required", props.keys())}
+    if kind == "array":
+        return [instance(schema.get("items", {}))] * schema.get("minItems", 0)
+    if kind in ("number", "integer"):
+        lo = schema.get("minimum", 0)
+        hi = schema.get("maximum", lo + 1)
+        mid = (lo + hi) / 2
+        return int(mid) if kind == "integer" else mid
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    return "echo"
+
+
+def reply(messages: list, optional_params: dict) -> tuple[str, str]:
+    n = next(_counter)
+    every = int(os.environ.get("BDSL_FAKE_RATE_LIMIT_EVERY", "0") or 0)
+    if every and n % every == 0:
+        import litellm
+
+        raise litellm.RateLimitError("fake 429", llm_provider="fake", model="fake/echo")
+    fmt = optional_params.get("response_format") or {}
+    schema = (fmt.get("json_schema") or {}).get("schema") if isinstance(fmt, dict) else None
+    if schema:
+        text = json.dumps(instance(schema))
+    else:
+        last = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+        text = f"echo: {last}"
+    truncate = int(os.environ.get("BDSL_FAKE_TRUNCATE_EVERY", "0") or 0)
+    return text, "length" if truncate and n % truncate == 0 else "stop"
+
+
+class FakeLLM(CustomLLM):
+    def completion(self, model, messages, *args, model_response=None, optional_params=None,
+                   **kwargs):
+        time.sleep(float(os.environ.get("BDSL_FAKE_LATENCY", "0") or 0))
+        return _fill(model_response, messages, *reply(messages, optional_params or {}))
+
+    async def acompletion(self, model, messages, *args, model_response=None,
+                          optional_params=None, **kwargs):
+        delay = float(os.environ.get("BDSL_FAKE_LATENCY", "0") or 0)
+        if delay:
+            await asyncio.sleep(delay)
+        return _fill(model_response, messages, *reply(messages, optional_params or {}))
+
+
+def _fill(response, messages, text: str, finish: str) -> ModelResponse:
+    response = response or ModelResponse()
+    response.choices[0].message.content = text
+    response.choices[0].finish_reason = finish
+    prompt = sum(len(str(m.get("content", "")).split()) for m in messages)
+    completion = len(text.split())
+    response.usage = Usage(prompt_tokens=prompt, completion_tokens=completion,
+                           total_tokens=prompt + completion)
+    response.model = "fake/echo"
+    return response
