@@ -24,6 +24,19 @@ ANNOTATION_SCHEMA = {
 }
 
 
+def annotation_schema(emotions: list[str], strategies: list[str]) -> dict:
+    """The schema with the plan's vocabulary as enums: grammar-constrained local models
+    can then only name emotions and strategies that exist; API models are validated."""
+    schema = json.loads(json.dumps(ANNOTATION_SCHEMA))
+    props = schema["properties"]
+    if emotions:
+        props["primary_emotion"]["enum"] = list(emotions)
+        props["secondary_emotion"]["enum"] = list(emotions) + ["none"]
+    if strategies:
+        props["strategy"]["enum"] = list(strategies) + ["none"]
+    return schema
+
+
 class InvalidAnnotation(ValueError):
     pass
 

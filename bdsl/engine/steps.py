@@ -7,12 +7,22 @@ from __future__ import annotations
 import attrs
 
 from bdsl import ir
-from bdsl.engine.annotate import ANNOTATION_SCHEMA, SCHEMA_NAME, InvalidAnnotation, parse_annotation
+from bdsl.engine.annotate import (
+    SCHEMA_NAME,
+    InvalidAnnotation,
+    annotation_schema,
+    parse_annotation,
+)
 from bdsl.engine.calls import CallJournal
 from bdsl.engine.context import JobVariables
 from bdsl.engine.port import CallRequest
 from bdsl.engine.prompts import PromptRenderer
 from bdsl.store import Annotation, CallRecord, TurnRecord, Usage
+
+# Output caps when the spec sets no max_tokens: a chat turn is a few sentences and an
+# annotation a small JSON object. A reply cut at the cap is retried with twice the room.
+DEFAULT_TEXT_TOKENS = 256
+DEFAULT_ANNOTATION_TOKENS = 128
 
 
 class JobFailed(Exception):
@@ -28,6 +38,9 @@ class JobRun:
         self.max_attempts = max_attempts
         self.turns: list[TurnRecord] = []
         self.usage = Usage()
+        v = variables.base
+        self.annotation_schema = annotation_schema(
+            v["emotions"], [s["name"] for s in v["strategies"]])
 
     # --- prompts and calls ----------------------------------------------------------
 
@@ -37,7 +50,8 @@ class JobRun:
     def request(self, messages, attempt: int, json_schema: dict | None = None,
                 schema_name: str = "") -> CallRequest:
         m = self.model
-        max_tokens = m.max_tokens * 2 ** attempt if m.max_tokens else None  # truncated: more room
+        cap = DEFAULT_ANNOTATION_TOKENS if json_schema else (m.max_tokens or DEFAULT_TEXT_TOKENS)
+        max_tokens = cap * 2 ** attempt  # truncated: more room
         seed = (self.job.seed + 1_000_003 * attempt) % 2 ** 31
         return CallRequest(m.name, tuple(messages), m.temperature, max_tokens, m.top_p, seed,
                            json_schema, schema_name)
@@ -68,7 +82,7 @@ class JobRun:
         None (with the errors journaled) when every attempt fails: never made up."""
         messages = [("user", self.render("annotate", message=message, history=history))]
         for attempt in range(self.max_attempts):
-            req = self.request(messages, attempt, ANNOTATION_SCHEMA, SCHEMA_NAME)
+            req = self.request(messages, attempt, self.annotation_schema, SCHEMA_NAME)
             rec, cached = await self.journal.call(self.job.key, self.content_hash, "annotate",
                                                   turn_index, attempt, req)
             self.usage = self.usage.add(rec)
