@@ -152,7 +152,8 @@ class Elaborator:
         decl = sym.node
         if spec.qualifier:
             q = decl.qualifier
-            if q is None and spec.qualifier_required:
+            inherited = self._inherited_qualifier(sym) if q is None else None
+            if q is None and inherited is None and spec.qualifier_required:
                 ok = False
                 self.diags.append(error("E214", f"{sym.kind} `{sym.name}` needs a side: "
                                         + " or ".join(f"`: {x}`" for x in spec.qualifier),
@@ -164,7 +165,7 @@ class Elaborator:
                 self.diags.append(error("E214", f"`{q.text}` is not a valid side for a {sym.kind}",
                                         q.span, hint=f"did you mean `{near}`?" if near else
                                         "use " + " or ".join(spec.qualifier)))
-            values["_qualifier"] = q.text if q else (self._inherited_qualifier(sym))
+            values["_qualifier"] = q.text if q else inherited
         elif decl.qualifier is not None:
             self.diags.append(error("E214", f"`{sym.kind}` takes no `: {decl.qualifier.text}`",
                                     decl.qualifier.span))

@@ -150,7 +150,7 @@ class ValueReader:
                 self.fail("E211", f"`{f.key.text}` appears twice in `{what}`", f.key.span)
                 continue
             out[f.key.text] = self.read(f.value, spec.type, module, f"{what}.{f.key.text}")
-        return out
+        return INVALID if INVALID in out.values() else out
 
     # -- scalars -----------------------------------------------------------------
     def _str(self, v, what, module):

