@@ -4,7 +4,8 @@
 `local/<path>.gguf` runs any GGUF file. One model instance per file, calls serialized
 (llama.cpp is not re-entrant here and two threads stall a 2-core machine), 1 CPU
 thread unless BDSL_LOCAL_THREADS says otherwise. JSON-schema structured output is
-enforced by llama.cpp's grammar sampler (shape only: ranges are validated by callers).
+enforced by llama.cpp's grammar sampler; bounded numbers become enums so ranges hold
+too; plain text is held to complete sentences (see SENTENCES_GRAMMAR).
 Cost is 0.0: local inference has no API price, and that is a measurement, not a guess.
 """
 
@@ -54,14 +55,49 @@ def chat(path: str, body: dict) -> dict:
     return response
 
 
+# A 135M model drifts into loops without a repetition penalty; these are llama.cpp's
+# sampling knobs, applied only to local models.
+LOCAL_SAMPLING = {"repeat_penalty": 1.18, "repeat_last_n": 128, "top_k": 40}
+
+# Plain-text replies from a local model are constrained by a grammar to 1..N complete
+# sentences. A tiny model otherwise runs on until max_tokens; cutting it there would be
+# truncation (never stored). The grammar makes it end on a sentence boundary instead.
+MAX_SENTENCES = int(os.environ.get("BDSL_LOCAL_MAX_SENTENCES", "4"))
+SENTENCES_GRAMMAR = (f'root ::= sentence (" " sentence){{0,{MAX_SENTENCES - 1}}}\n'
+                     'sentence ::= [^.!?\\n]{2,240} [.!?]\n')
+
+
 def request_body(messages: list, optional_params: dict) -> dict:
     body: dict = {"messages": [{"role": m["role"], "content": m["content"]} for m in messages]}
+    body.update(LOCAL_SAMPLING)
     for key in ("max_tokens", "temperature", "top_p", "seed", "response_format", "stop"):
         if optional_params.get(key) is not None:
             body[key] = optional_params[key]
+    fmt = body.get("response_format")
+    if not fmt:
+        body["grammar"] = SENTENCES_GRAMMAR
+    elif isinstance(fmt, dict) and isinstance(fmt.get("json_schema"), dict):
+        js = dict(fmt["json_schema"])
+        js["schema"] = bounded_numbers_as_enums(js.get("schema", {}))
+        body["response_format"] = {**fmt, "json_schema": js}
     if "max_completion_tokens" in optional_params and "max_tokens" not in body:
         body["max_tokens"] = optional_params["max_completion_tokens"]
     return body
+
+
+def bounded_numbers_as_enums(schema):
+    """llama.cpp's grammar enforces a JSON shape but not `minimum`/`maximum` on numbers.
+    A bounded number becomes an enum of 21 evenly spaced values, so the grammar itself
+    keeps the model in range (the caller still validates)."""
+    if isinstance(schema, list):
+        return [bounded_numbers_as_enums(x) for x in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: bounded_numbers_as_enums(v) for k, v in schema.items()}
+    if out.get("type") == "number" and "minimum" in out and "maximum" in out and "enum" not in out:
+        lo, hi = out["minimum"], out["maximum"]
+        out = {"type": "number", "enum": [round(lo + (hi - lo) * i / 20, 4) for i in range(21)]}
+    return out
 
 
 class LocalLLM(CustomLLM):
