@@ -120,7 +120,7 @@ class Comparison:
 
 @attrs.frozen
 class Modifier:
-    keyword: str  # when | to | because | unless | at
+    keyword: str  # when | to | because
     value: Value
     span: Span
 

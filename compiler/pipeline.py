@@ -56,8 +56,8 @@ def _run(path, text, lower: bool) -> CompileResult:
     el.elaborate_all()
     spec = read_spec_info(graph, symbols, diags)
     overrides = []
-    for sym in symbols.all_symbols():
-        if sym.kind == "template" and sym.module == graph.root:
+    for sym in symbols.all_symbols():  # any of the user's files may override a template
+        if sym.kind == "template" and not graph.modules[sym.module].is_std:
             v = el.get(sym)
             if v is not INVALID:
                 overrides.append((sym.name, v["source"], sym.node))

@@ -10,7 +10,7 @@ from bdsl import ast, ir
 from bdsl.compiler.loader import ModuleGraph
 from bdsl.compiler.resolve import Symbols
 from bdsl.compiler.values import ValueReader
-from bdsl.diagnostics import Diagnostic, did_you_mean, error, warning
+from bdsl.diagnostics import Diagnostic, Related, did_you_mean, error, warning
 
 SPEC_FIELDS = {"version": "str", "description": "text", "owner": "str"}
 REGULATION_FIELDS = {"version": "str", "effective": "date", "title": "str", "url": "str"}
@@ -79,7 +79,14 @@ def read_templates(overrides: list[tuple[str, str, ast.Decl]], diags: list[Diagn
     # stdlib templates, with a spec's `template NAME """..."""` overriding by name.
     stock = std_templates()
     chosen = {n: ir.Template(n, s, "std", _sha(s)) for n, s in stock.items()}
+    seen: dict[str, ast.Decl] = {}
     for name, source, decl in overrides:
+        if name in seen:
+            diags.append(error("E262", f"template `{name}` is overridden in two places",
+                               decl.name.span, related=[Related(seen[name].name.span,
+                                                                "first override here")]))
+            continue
+        seen[name] = decl
         if stock and name not in stock:
             near = did_you_mean(name, stock)
             diags.append(error("E260", f"no stdlib template is named `{name}`", decl.name.span,

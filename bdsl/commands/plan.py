@@ -57,7 +57,7 @@ def _describe(index, label: str, name: str) -> str:
     if label == "topic":
         return f": {index.topic[name].title}"
     if label in ("user", "assistant"):
-        return f": {index.persona[name].summary}"
+        return f": {index.persona[name].summary.strip().splitlines()[0]}"
     return ""
 
 
