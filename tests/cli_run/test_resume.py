@@ -59,6 +59,22 @@ def run_env():
                 PYTHONPATH=ROOT)
 
 
+def journaled_calls(run_dir) -> int:
+    import sqlite3
+
+    path = run_dir / "store.sqlite"
+    if not path.exists():
+        return 0
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.05)
+        try:
+            return db.execute("SELECT COUNT(*) FROM llm_calls").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:  # schema not created yet, or busy: try again shortly
+        return 0
+
+
 def snapshot(run_dir):
     store = Store.open(run_dir)
     convs = [(c.job_key, c.content_hash, tuple((t.seq, t.role, t.kind, t.content,
@@ -71,7 +87,7 @@ def snapshot(run_dir):
     return sorted(convs), calls, states
 
 
-@pytest.mark.slow  # ~25 s: 10-20 process starts on 2 cores
+@pytest.mark.slow  # ~1-2 min: 10-20 process starts (litellm import) on 2 cores
 def test_kill_9_many_times_then_resume_equals_an_uninterrupted_run(tmp_path):
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(to_json(fake_plan()))
@@ -89,10 +105,19 @@ def test_kill_9_many_times_then_resume_equals_an_uninterrupted_run(tmp_path):
     killed_dir = tmp_path / "killed"
     kills, progress = 0, []
     for _ in range(30):
+        before = journaled_calls(killed_dir)
         proc = subprocess.Popen(bdsc("run", str(plan_file), "--out", str(killed_dir),
                                      "--concurrency", "4"), env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.5, 1.1))  # start-up (~0.5 s) + a random share of the work
+        # Kill at a random point of the *work*, whatever the start-up costs: once the
+        # journal has grown by a random number of calls (sometimes mid-call, sometimes
+        # between a call's commit and its job's commit).
+        target = before + rng.randint(1, 14)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and journaled_calls(killed_dir) < target \
+                and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0, 0.05))
         finished = proc.poll() is not None
         if not finished:
             os.kill(proc.pid, signal.SIGKILL)
@@ -100,7 +125,7 @@ def test_kill_9_many_times_then_resume_equals_an_uninterrupted_run(tmp_path):
         proc.wait()
         if (killed_dir / "store.sqlite").exists():
             progress.append(sum(s == "done" for s in snapshot(killed_dir)[2].values()))
-        if finished:
+        if finished or kills >= 12:
             break
     final = subprocess.run(bdsc("run", str(plan_file), "--out", str(killed_dir)), env=env,
                            capture_output=True, text=True, timeout=120)
