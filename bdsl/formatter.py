@@ -50,10 +50,16 @@ class _Printer:
         return self.src.text[start:offset].strip() == ""
 
     def leading(self, before: int, indent: str) -> None:
-        """Emit every comment not yet printed that starts before `before`."""
+        """Emit every comment not yet printed that starts before `before`, keeping one
+        blank line wherever the author left one after a comment."""
         while self.next_comment < len(self.comments) and self.comments[self.next_comment][0] < before:
-            self.out.append(indent + self.comments[self.next_comment][1])
+            offset, text = self.comments[self.next_comment]
+            self.out.append(indent + text)
             self.next_comment += 1
+            following = (self.comments[self.next_comment][0]
+                         if self.next_comment < len(self.comments) else len(self.src.text))
+            if self._blank_between(offset + len(text), min(following, before)):
+                self.out.append("")
 
     def trailing(self, end: int) -> str:
         """A comment right after `end` on the same source line, consumed."""
@@ -75,7 +81,7 @@ class _Printer:
     def module(self, tree: ast.Module) -> str:
         prev_end = None
         for item in tree.items:
-            if prev_end is not None and self._blank_between(prev_end, item.span.start):
+            if prev_end is not None and self._blank_between(prev_end, self._next_start(item)):
                 self.out.append("")
             self.item(item, "")
             prev_end = item.span.end
@@ -136,6 +142,12 @@ class _Printer:
         self.leading(d.body.span.end - 1, indent + INDENT)
         self.out.append(indent + "}" + self.trailing(d.body.span.end))
 
+    def _next_start(self, node) -> int:
+        """Where the next printed thing starts: its first leading comment, or itself."""
+        if self.next_comment < len(self.comments):
+            return min(self.comments[self.next_comment][0], node.span.start)
+        return node.span.start
+
     def _comments_within(self, span) -> bool:
         return any(span.start <= off < span.end for off, _ in self.comments)
 
@@ -145,7 +157,7 @@ class _Printer:
     def fields(self, block: ast.Block, indent: str) -> None:
         prev_end = None
         for f in block.fields:
-            if prev_end is not None and self._blank_between(prev_end, f.span.start):
+            if prev_end is not None and self._blank_between(prev_end, self._next_start(f)):
                 self.out.append("")
             self.field(f, indent)
             prev_end = f.span.end
