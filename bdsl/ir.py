@@ -338,7 +338,8 @@ class DatasetInfo:
     per_cell: int
     jobs: int
     seed: int
-    excluded_cells: int = 0
+    excluded_cells: int = 0  # removed by `exclude` blocks and taboo topics
+    unsampled_cells: int = 0  # left out by `sample N`
     review: ReviewPolicy = ReviewPolicy()
     exports: tuple[str, ...] = ()
     budget: Budget = Budget()

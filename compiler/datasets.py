@@ -32,7 +32,8 @@ class DatasetSetup:
     axes: tuple[tuple[str, tuple], ...]  # axis -> entities
     cells: tuple[tuple, ...]  # each cell: tuple of entities, one per axis
     total_cells: int
-    excluded: int
+    excluded: int  # by `exclude` blocks and taboo topics
+    unsampled: int  # left out by `sample N`
     per_cell: int
     seed: int
     panel: ir.Panel | None
@@ -127,13 +128,13 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
     if sum(1 for x in diags if x.is_error) > n_before or assistant is None or any(
             None in ents for _, ents in axes):
         return None
-    cells, total, excluded = _cells(axes, d, el, seed, span, diags)
+    cells, total, excluded, unsampled = _cells(axes, d, el, seed, span, diags)
     if cells is None:
         return None
     return DatasetSetup(
         name=el.name(sym), kind=kind, model=model, judge_model=v.get("judge_model") or model.name,
         assistant=assistant, axes=tuple(axes), cells=tuple(cells), total_cells=total,
-        excluded=excluded, per_cell=per_cell, seed=seed, panel=panel, methodology=methodology,
+        excluded=excluded, unsampled=unsampled, per_cell=per_cell, seed=seed, panel=panel, methodology=methodology,
         curriculum=curriculum, compliance=compliance, strategies=strategies, gates=tuple(gates),
         thresholds=tuple(thresholds), review=review, exports=exports, budget=budget,
         train_on=v.get("train_on") or "all")
@@ -141,6 +142,16 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
 
 def _item_span(fields, key, sym):
     return fields[key][-1].value.span
+
+
+def is_taboo(topic: ir.Topic, culture: ir.Culture) -> bool:
+    """A taboo subject matches a topic's name or one of its tags exactly, or appears in
+    its title (case-insensitive)."""
+    for subject in (t.lower() for t in culture.taboo_topics):
+        if subject == topic.name.lower() or subject in (t.lower() for t in topic.tags) \
+                or subject in topic.title.lower():
+            return True
+    return False
 
 
 def _infer_kind(panel, methodology, curriculum) -> str:
@@ -218,8 +229,7 @@ def _cells(axes, d: DatasetDecl, el: Elaborator, seed: int, span, diags):
                    for axis, allowed in rule.items()) for rule in excludes if rule):
             continue
         culture, topic = by_axis.get("cultures"), by_axis.get("topics")
-        if culture is not None and topic is not None and (
-                topic.name in culture.taboo_topics or topic.title in culture.taboo_topics):
+        if culture is not None and topic is not None and is_taboo(topic, culture):
             taboo_hits += 1
             continue
         kept.append(cell)
@@ -229,14 +239,15 @@ def _cells(axes, d: DatasetDecl, el: Elaborator, seed: int, span, diags):
     if not kept:
         diags.append(error("E246", "every cell of the matrix is excluded; nothing to generate",
                            span("exclude") if "exclude" in d.fields else d.symbol.node.name.span))
-        return None, total, total
+        return None, total, total, 0
     sample = d.values.get("sample")
-    if sample is not None:
-        if not 1 <= sample <= len(kept):
-            diags.append(error("E221", f"`sample` must be between 1 and {len(kept)} (the cells left)",
-                               span("sample")))
-            return None, total, total - len(kept)
-        rng = random.Random(f"sample|{seed}|{el.name(d.symbol)}")
-        idx = sorted(rng.sample(range(len(kept)), sample))
-        kept = [kept[i] for i in idx]
-    return kept, total, total - len(kept) if sample is None else total - len(kept)
+    excluded = total - len(kept)
+    if sample is None:
+        return kept, total, excluded, 0
+    if not 1 <= sample <= len(kept):
+        diags.append(error("E221", f"`sample` must be between 1 and {len(kept)} (the cells left)",
+                           span("sample")))
+        return None, total, excluded, 0
+    rng = random.Random(f"sample|{seed}|{el.name(d.symbol)}")
+    idx = sorted(rng.sample(range(len(kept)), sample))
+    return [kept[i] for i in idx], total, excluded, len(kept) - sample

@@ -48,8 +48,11 @@ class Elaborator:
             by_short[(s.kind, s.name)].append(s)
         names = {}
         for group in by_short.values():
+            # A spec's own declaration keeps the short name over a stdlib one it shadows.
+            own = [s for s in group if not s.module.startswith("std.")]
             for s in group:
-                names[s] = s.name if len(group) == 1 else f"{_module_short(s.module)}.{s.name}"
+                short = len(group) == 1 or (len(own) == 1 and s is own[0])
+                names[s] = s.name if short else f"{_module_short(s.module)}.{s.name}"
         return names
 
     def name(self, sym: Symbol) -> str:

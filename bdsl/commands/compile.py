@@ -44,9 +44,16 @@ def plan_summary(plan) -> str:
         lines.append(f"  regulation {r.id} {r.version} effective {r.effective or '-'}")
     for d in plan.datasets:
         axes = " x ".join(f"{len(v)} {k}" for k, v in d.axes) or "1 cell"
-        excluded = f", {d.excluded_cells} excluded" if d.excluded_cells else ""
-        lines.append(f"  dataset {d.name} ({d.kind}, {d.model.name}): {axes} = {d.cells} cells"
-                     f"{excluded} x {d.per_cell} per cell = {d.jobs} jobs")
+        total = d.cells + d.excluded_cells + d.unsampled_cells
+        cells = f"{total} cells"
+        if d.excluded_cells:
+            cells += f" - {d.excluded_cells} excluded"
+        if d.unsampled_cells:
+            cells += f" - {d.unsampled_cells} not sampled"
+        if total != d.cells:
+            cells += f" = {d.cells}"
+        lines.append(f"  dataset {d.name} ({d.kind}, {d.model.name}): {axes} = {cells}"
+                     f" x {d.per_cell} per cell = {d.jobs} jobs")
     lines.append("  jobs: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
                  + f"; {turns} turns planned")
     lines.append(f"  plan hash {plan.plan_hash[:16]}  spec hash {plan.spec_hash[:16]}")
