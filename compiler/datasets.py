@@ -15,7 +15,7 @@ import attrs
 from bdsl import ir
 from bdsl.compiler.elaborate import DatasetDecl, Elaborator
 from bdsl.compiler.resolve import Symbol
-from bdsl.compiler.schema import AXES, EXPORT_FORMATS
+from bdsl.compiler.schema import AXES
 from bdsl.compiler.values import INVALID
 from bdsl.diagnostics import Diagnostic, did_you_mean, error, warning
 
@@ -89,12 +89,6 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
     _check_crisis(arcs, compliance, span("arcs"), diags)
     _check_strategy_coverage(strategies, span("strategies"), diags)
     exports = tuple(v.get("export") or ("openai",))
-    for fmt in exports:
-        if fmt not in EXPORT_FORMATS:
-            near = did_you_mean(fmt, EXPORT_FORMATS)
-            diags.append(error("E242", f"unknown export format `{fmt}`", span("export"),
-                               hint=f"did you mean `{near}`?" if near else
-                               "formats: " + ", ".join(EXPORT_FORMATS)))
     gates, thresholds = [], []
     for gsym, threshold, gspan in v.get("gates") or ():
         gate = ent(gsym)
