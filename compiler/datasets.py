@@ -17,7 +17,7 @@ from bdsl.compiler.elaborate import DatasetDecl, Elaborator
 from bdsl.compiler.resolve import Symbol
 from bdsl.compiler.schema import AXES
 from bdsl.compiler.values import INVALID
-from bdsl.diagnostics import Diagnostic, did_you_mean, error, warning
+from bdsl.diagnostics import Diagnostic, error, warning
 
 KNOWN_LOCAL_MODELS = ("smollm2",)
 
