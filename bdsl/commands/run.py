@@ -105,7 +105,7 @@ def execute_into(plan, run_dir: Path, options) -> int:
     from bdsl.store.schema import SchemaError
 
     try:
-        completer = LLMCompleter()
+        completer = LLMCompleter(max_concurrency=options.concurrency)
     except ImportError as e:
         fail(f"the model layer is not available ({e}); reinstall bdsl")
     try:

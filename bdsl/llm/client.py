@@ -63,6 +63,9 @@ class AdaptiveLimit:
         self._cond: asyncio.Condition | None = None
 
     async def __aenter__(self):
+        if self.active < self.limit:  # fast path: no lock needed on one event loop
+            self.active += 1
+            return
         if self._cond is None:
             self._cond = asyncio.Condition()
         async with self._cond:
@@ -70,9 +73,10 @@ class AdaptiveLimit:
             self.active += 1
 
     async def __aexit__(self, *exc):
-        async with self._cond:
-            self.active -= 1
-            self._cond.notify_all()
+        self.active -= 1
+        if self._cond is not None:
+            async with self._cond:
+                self._cond.notify()  # one slot freed: wake one waiter, not all
 
     def rate_limited(self) -> None:
         self.limit = max(1, self.limit // 2)
