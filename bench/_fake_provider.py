@@ -79,14 +79,15 @@ class LitellmCompleter:
                           time.perf_counter() - t0)
 
 
-def engine_setup(latency: float):
+def engine_setup(latency: float, concurrency: int = 64):
     """(model name, completer, which path) for the engine side of a bench."""
     try:
         from bdsl.engine.llm_adapter import LLMCompleter
         from bdsl.llm import LLMClient  # noqa: F401
 
         os.environ["BDSL_FAKE_LATENCY"] = str(latency)
-        return "fake/echo", LLMCompleter(), "bdsl.llm LLMClient + fake/echo"
+        return ("fake/echo", LLMCompleter(max_concurrency=concurrency),
+                "bdsl.llm LLMClient + fake/echo")
     except ImportError:
         return (install_bench_provider(latency), LitellmCompleter(),
                 "bench-local litellm provider (bdsl.llm not present)")

@@ -27,7 +27,7 @@ def main() -> None:
     from bdsl.engine.executor import RunOptions, execute
     from bdsl.store import Store
 
-    model, completer, path = engine_setup(args.latency)
+    model, completer, path = engine_setup(args.latency, args.concurrency)
     plan = bench_plan(args.calls // 4, model)
     with tempfile.TemporaryDirectory() as d:  # warm-up: litellm's lazy imports and caches
         asyncio.run(execute(bench_plan(2, model), Store.open(d), completer, RunOptions()))

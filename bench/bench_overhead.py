@@ -28,7 +28,7 @@ def main() -> None:
     from bdsl.engine.executor import RunOptions, execute
     from bdsl.store import Store
 
-    model, completer, path = engine_setup(0.0)
+    model, completer, path = engine_setup(0.0, args.concurrency)
     plan = bench_plan(args.jobs, model)
     with tempfile.TemporaryDirectory() as d:  # warm-up: litellm's lazy imports and caches
         asyncio.run(execute(bench_plan(8, model), Store.open(d), completer, RunOptions()))
