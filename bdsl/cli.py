@@ -25,6 +25,7 @@ COMMANDS = {
     "models": "bdsl.commands.models:models_group",
     "fmt": "bdsl.commands.fmt:fmt_cmd",
     "diff": "bdsl.commands.diff:diff_cmd",
+    "changelog": "bdsl.commands.changelog:changelog_cmd",
 }
 
 

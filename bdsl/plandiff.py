@@ -172,9 +172,25 @@ def _dataset_lines(old: ir.Plan, new: ir.Plan):
             yield f"{name}: removed"
         elif a[name] != b[name]:
             da, db = to_data(a[name]), to_data(b[name])
-            fields = [k for k in sorted(da) if da[k] != db.get(k)]
-            yield f"{name}: " + ", ".join(
-                f"{k} {_short(da[k])} -> {_short(db[k])}" for k in fields)
+            parts = []
+            for k in sorted(da):
+                if da[k] == db.get(k):
+                    continue
+                if k == "axes":
+                    parts += list(_axis_changes(a[name].axes, b[name].axes))
+                else:
+                    parts.append(f"{k} {_short(da[k])} -> {_short(db[k])}")
+            yield f"{name}: " + ", ".join(parts)
+
+
+def _axis_changes(old_axes, new_axes):
+    old, new = dict(old_axes), dict(new_axes)
+    for axis in sorted(old.keys() | new.keys()):
+        before, after = old.get(axis, ()), new.get(axis, ())
+        plus = [f"+{n}" for n in after if n not in before]
+        minus = [f"-{n}" for n in before if n not in after]
+        if plus or minus:
+            yield f"{axis} {' '.join(plus + minus)}"
 
 
 def _short(value) -> str:

@@ -89,6 +89,7 @@ class Store:
         done_versions = set(self.db.execute("SELECT job_key, content_hash FROM conversations"))
         added = changed = unchanged = reusable = 0
         keys = set()
+        moved: dict[str, list[str]] = {"added": [], "changed": []}
         with self.transaction() as db:
             db.execute("UPDATE jobs SET in_plan=0")
             for pos, (job, chash) in enumerate(jobs):
@@ -96,8 +97,10 @@ class Store:
                 prev = old.get(job.key)
                 if prev is None:
                     added += 1
+                    moved["added"].append(job.key)
                 elif prev[0] != chash:
                     changed += 1
+                    moved["changed"].append(job.key)
                 else:
                     unchanged += 1
                 if (job.key, chash) in done_versions:
@@ -120,12 +123,15 @@ class Store:
                     " position=excluded.position, in_plan=1, updated_at=excluded.updated_at",
                     (job.key, job.dataset, job.kind, chash, job.gates_hash, job.seed,
                      job.model.name, to_json(job), state, pos, now, error_keep))
-            removed = len(set(old) - keys)
+            removed_keys = sorted(set(old) - keys)
+            removed = len(removed_keys)
+            details = {**moved, "removed": removed_keys, "spec_version": plan.spec.version,
+                       "regulations": {r.id: r.version for r in plan.spec.regulations}}
             db.execute(
                 "INSERT INTO changelog (at, run_id, spec_hash, plan_hash, added, changed,"
-                " unchanged, removed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " unchanged, removed, details_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (now, run_id, plan.spec_hash, plan.plan_hash, added, changed, unchanged,
-                 removed))
+                 removed, json.dumps(details, sort_keys=True)))
         return SyncSummary(added, changed, unchanged, removed, reusable)
 
     def job_states(self) -> dict[str, str]:
