@@ -11,7 +11,9 @@ from bdsl.commands.compile import plan_summary
 @click.command("plan")
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--job", "job_key", default=None, help="Show this job (default: the first).")
-def plan_cmd(spec: str, job_key: str | None) -> None:
+@click.option("--prompts", is_flag=True,
+              help="Also render the sample job's first user and assistant prompts.")
+def plan_cmd(spec: str, job_key: str | None, prompts: bool) -> None:
     """Explain what a spec will generate: datasets, matrix, gates and a sample job."""
     plan = compile_or_exit(spec).plan
     click.echo(plan_summary(plan))
@@ -47,6 +49,30 @@ def plan_cmd(spec: str, job_key: str | None) -> None:
             _turns(s.turns)
     else:
         _turns(job.turns)
+    if prompts:
+        _prompts(plan, index, job)
+
+
+def _prompts(plan, index, job) -> None:
+    """Render the job's first prompts exactly as the engine would (jinja2 only)."""
+    from bdsl.engine.context import JobVariables
+    from bdsl.engine.prompts import PromptRenderer
+
+    variables = JobVariables(plan, index, job)
+    renderer = PromptRenderer(plan.templates)
+    turns = job.turns or (job.sessions[0].turns if job.sessions else ())
+    user = next((t for t in turns if t.role == "user"), None)
+    helper = next((t for t in turns if t.role == "assistant"), None)
+    history = [{"role": "user", "content": "(the user's first message)"}]
+    shown = []
+    if user is not None:
+        shown += [("user_system", {}), ("user_turn", {"turn": user, "history": []})]
+    if helper is not None:
+        shown += [("assistant_system", {"turn": helper}),
+                  ("assistant_turn", {"turn": helper, "history": history})]
+    for name, step in shown:
+        click.echo(f"\n--- prompt {name} ---")
+        click.echo(renderer.render(name, **variables.for_step(**step)).strip())
 
 
 def _describe(index, label: str, name: str) -> str:
