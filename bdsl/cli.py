@@ -26,6 +26,7 @@ COMMANDS = {
     "fmt": "bdsl.commands.fmt:fmt_cmd",
     "diff": "bdsl.commands.diff:diff_cmd",
     "changelog": "bdsl.commands.changelog:changelog_cmd",
+    "score": "bdsl.commands.score:score_cmd",
 }
 
 

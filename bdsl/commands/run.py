@@ -132,6 +132,11 @@ def execute_into(plan, run_dir: Path, options) -> int:
         if run_ids:
             store.update_run(run_ids[0], status="interrupted", calls_made=counters.calls_made,
                              cache_hits=counters.cache_hits, finished=True)
+    if outcome is not None and outcome.status != "stopped_budget" and run_ids:
+        from bdsl.commands.score import score_and_report
+
+        score_and_report(store, plan, completer, run_ids[0],
+                         generator_override=options.model or None)
     path, n = write_snapshot(store, run_dir)
     click.echo(f"dataset: {run_dir}/ ({n} conversations in {path.name}; store "
                f"{store.path.name})")

@@ -1,0 +1,57 @@
+"""`bdsc score RUN_DIR`: apply the plan's gates to every stored conversation.
+
+`bdsc run` scores at the end of each run; this command re-scores (e.g. after only a
+gate threshold changed, which does not regenerate anything) or scores with
+`--judge-model` overriding the datasets' judge models.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from bdsl.commands._common import EXIT_USAGE
+
+
+def score_and_report(store, plan, completer, run_id: int, judge_model: str | None = None,
+                     fmt: str = "text", generator_override: str | None = None) -> dict:
+    from bdsl.engine.calls import Budget, CallJournal, Counters
+    from bdsl.gates.score import score_run
+
+    journal = CallJournal(store, run_id, completer, Budget(None, None, store.spent()), Counters())
+    summary = asyncio.run(score_run(store, plan, journal, judge_model, generator_override))
+    if fmt == "json":
+        click.echo(json.dumps(summary, indent=2, sort_keys=True))
+    else:
+        o = summary["outcomes"]
+        failing = ", ".join(f"{g} {n}" for g, n in sorted(summary["failing_gates"].items()))
+        click.echo(f"gates: {o.get('pass', 0)} pass, {o.get('needs_review', 0)} need review, "
+                   f"{o.get('fail', 0)} fail, {o.get('unscored', 0)} unscored"
+                   + (f"; failing: {failing}" if failing else ""))
+    return summary
+
+
+@click.command("score")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--judge-model", default=None, help="Override every dataset's judge model.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def score_cmd(run_dir: str, judge_model: str | None, fmt: str) -> None:
+    """Score a run's conversations with the gates of its plan."""
+    from bdsl.engine.llm_adapter import LLMCompleter
+    from bdsl.gates.score import load_run_plan
+    from bdsl.store import Store
+
+    if not Path(run_dir, "store.sqlite").exists() or not Path(run_dir, "plan.json").exists():
+        click.echo(f"error: {run_dir} is not a run directory (run `bdsc run` first)", err=True)
+        sys.exit(EXIT_USAGE)
+    plan = load_run_plan(run_dir)
+    store = Store.open(run_dir)
+    run_id = store.db.execute("SELECT MAX(id) FROM runs").fetchone()[0]
+    try:
+        score_and_report(store, plan, LLMCompleter(), run_id, judge_model, fmt)
+    finally:
+        store.close()

@@ -1,0 +1,80 @@
+"""Gates that look across conversations or use a lexicon: near-duplicates and the
+VADER sentiment trend (a weak, clearly labelled secondary signal)."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import defaultdict
+
+from bdsl import ir
+from bdsl.gates.checks import _row
+from bdsl.gates.view import GateContext, Turn
+
+PERMUTATIONS, BANDS = 64, 16
+_PRIME = (1 << 61) - 1
+_rng = random.Random(20240601)
+_COEFFS = [(_rng.randrange(1, _PRIME), _rng.randrange(0, _PRIME)) for _ in range(PERMUTATIONS)]
+
+
+def shingles(text: str, k: int = 3) -> set[int]:
+    w = text.lower().split()
+    grams = {" ".join(w[i:i + k]) for i in range(max(1, len(w) - k + 1))}
+    return {int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big")
+            for g in grams}
+
+
+def minhash(sh: set[int]) -> tuple[int, ...]:
+    if not sh:
+        return (0,) * PERMUTATIONS
+    return tuple(min((a * x + b) % _PRIME for x in sh) for a, b in _COEFFS)
+
+
+def near_duplicates(texts: dict[int, str], threshold: float) -> dict[int, tuple[int, float]]:
+    """conversation id -> (the earlier conversation it nearly duplicates, estimated Jaccard).
+    MinHash signatures, LSH banding for candidates, then the estimate on each candidate."""
+    sigs = {cid: minhash(shingles(text)) for cid, text in texts.items()}
+    rows = PERMUTATIONS // BANDS
+    buckets: dict[tuple, list[int]] = defaultdict(list)
+    for cid in sorted(sigs):
+        for b in range(BANDS):
+            buckets[(b, sigs[cid][b * rows:(b + 1) * rows])].append(cid)
+    found: dict[int, tuple[int, float]] = {}
+    for ids in buckets.values():
+        for i, later in enumerate(ids):
+            for earlier in ids[:i]:
+                est = sum(x == y for x, y in zip(sigs[later], sigs[earlier], strict=True)) \
+                    / PERMUTATIONS
+                if est >= threshold and (later not in found or est > found[later][1]):
+                    found[later] = (earlier, est)
+    return found
+
+
+def near_duplicate_row(gate: ir.Gate, conv_id: int, dups: dict) -> object:
+    threshold = float(dict(gate.options).get("threshold", 0.85))
+    if conv_id in dups:
+        other, est = dups[conv_id]
+        return _row(gate, False, f"near-duplicate of conversation {other} (Jaccard ~{est:.2f})",
+                    score=round(est, 4), threshold=threshold, duplicate_of=other)
+    return _row(gate, True, "no near-duplicate in the dataset", threshold=threshold)
+
+
+def sentiment_trend(gate: ir.Gate, turns: list[Turn], ctx: GateContext):
+    """VADER compound score across user turns vs the arc's valence trend. Weak signal:
+    always soft (routes to review, never rejects)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    users = [t for t in turns if t.role == "user"]
+    arc = ctx.arc
+    if len(users) < 2 or arc is None or len(arc.stages) < 2:
+        return _row(gate, True, "not applicable (needs an arc and two user turns)", soft=True,
+                    weak_signal=True)
+    sia = SentimentIntensityAnalyzer()
+    scores = [sia.polarity_scores(t.content)["compound"] for t in users]
+    observed = scores[-1] - scores[0]
+    expected = arc.stages[-1].valence - arc.stages[0].valence
+    tol = float(dict(gate.options).get("tolerance", 0.5))
+    agrees = observed * expected > 0 or abs(observed - expected) <= tol
+    return _row(gate, agrees, f"weak signal (VADER): user sentiment moved {observed:+.2f}, the arc "
+                f"expects {expected:+.2f}", score=round(observed, 4), soft=True,
+                weak_signal=True, user_compound=scores)

@@ -1,0 +1,53 @@
+"""What a gate sees of a conversation: its visible messages with annotations and targets."""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+from bdsl import ir
+
+
+@attrs.frozen
+class Turn:
+    index: int  # position among the visible messages
+    role: str
+    content: str
+    annotation: object | None = None  # bdsl.store.records.Annotation
+    target: ir.TurnTarget | None = None
+
+
+@attrs.frozen
+class GateContext:
+    """The plan entities a conversation's gates need."""
+
+    arc: ir.Arc | None = None
+    compliance: tuple[ir.ComplianceRule, ...] = ()
+    thresholds: dict = attrs.field(factory=dict)  # per-dataset judged overrides
+
+
+def turns_of(conv) -> list[Turn]:
+    """The visible messages of a stored Conversation (hidden/alternate/note excluded)."""
+    out = []
+    for t in conv.turns:
+        if t.kind == "message":
+            out.append(Turn(len(out), t.role, t.content, t.annotation, t.target))
+    return out
+
+
+def turns_from_messages(messages: list[dict]) -> list[Turn]:
+    """Turns of an OpenAI-style `messages` list (system messages skipped)."""
+    return [Turn(i, m["role"], str(m.get("content", "")))
+            for i, m in enumerate(x for x in messages if x.get("role") != "system")]
+
+
+def pattern(p: ir.Pattern) -> re.Pattern:
+    flags = 0
+    for ch in p.flags:
+        flags |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}[ch]
+    return re.compile(p.regex, flags)
+
+
+def words(text: str) -> int:
+    return len(text.split())
