@@ -27,6 +27,7 @@ COMMANDS = {
     "diff": "bdsl.commands.diff:diff_cmd",
     "changelog": "bdsl.commands.changelog:changelog_cmd",
     "score": "bdsl.commands.score:score_cmd",
+    "export": "bdsl.commands.export:export_cmd",
 }
 
 
