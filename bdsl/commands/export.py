@@ -22,7 +22,10 @@ from bdsl.commands._common import EXIT_USAGE
               show_default=True, help="Share of conversations in train (stable by job key).")
 @click.option("--seed", default=0, show_default=True, help="Seed of the train/validation split.")
 @click.option("--dataset", default=None, help="Only this dataset of the spec.")
-def export_cmd(run_dir, fmt, output, include_unreviewed, train_fraction, seed, dataset) -> None:
+@click.option("--changelog", "old_manifest", type=click.Path(dir_okay=False, exists=True),
+              default=None, help="A previous export's manifest.json: write CHANGELOG.md.")
+def export_cmd(run_dir, fmt, output, include_unreviewed, train_fraction, seed, dataset,
+               old_manifest) -> None:
     """Export approved conversations in the format your trainer reads."""
     from bdsl.export.select import select
     from bdsl.export.writer import write_export
@@ -47,6 +50,14 @@ def export_cmd(run_dir, fmt, output, include_unreviewed, train_fraction, seed, d
             "dataset": dataset})
     finally:
         store.close()
+    if old_manifest:
+        import json
+
+        from bdsl.export.changelog import changelog_markdown
+
+        old = json.loads(Path(old_manifest).read_text(encoding="utf-8"))
+        Path(output, "CHANGELOG.md").write_text(changelog_markdown(old, manifest),
+                                                encoding="utf-8")
     c = manifest["counts"]
     skipped = ", ".join(f"{n} {s}" for s, n in sorted(c["skipped_by_review_state"].items()))
     click.echo(f"exported {c['exported']} conversations ({c['train']} train, {c['validation']} "

@@ -123,3 +123,21 @@ def test_rejected_never_exported(run_dir, tmp_path):
     out = bdsc("export", run_dir, "--format", "openai", "-o", tmp_path / "r",
                "--include-unreviewed")
     assert "exported 3 conversations" in out and "1 rejected" in out
+
+
+def test_changelog_between_two_exports(run_dir, tmp_path):
+    approve_all(run_dir)
+    bdsc("export", run_dir, "--format", "sharegpt", "-o", tmp_path / "v1")
+    old = json.loads((tmp_path / "v1" / "manifest.json").read_text())
+    old["spec"]["version"] = "1.9.0"
+    old["spec"]["regulations"] = {"FINRA-2210": "2023-11"}
+    gone = sorted(old["records"])[0]
+    old["records"][gone]["content_hash"] = "0" * 64
+    old["records"]["money:ghost/worry_to_plan/budget:0"] = {"content_hash": "x"}
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    bdsc("export", run_dir, "--format", "sharegpt", "-o", tmp_path / "v2", "--changelog",
+         tmp_path / "old.json")
+    text = (tmp_path / "v2" / "CHANGELOG.md").read_text()
+    assert "1.9.0 -> 2.0.0" in text and "regulation FINRA-2210: 2023-11 -> 2024-09" in text
+    assert f"## Regenerated\n\n- {gone}" in text
+    assert "## Removed\n\n- money:ghost/worry_to_plan/budget:0" in text
