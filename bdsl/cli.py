@@ -28,6 +28,7 @@ COMMANDS = {
     "changelog": "bdsl.commands.changelog:changelog_cmd",
     "score": "bdsl.commands.score:score_cmd",
     "export": "bdsl.commands.export:export_cmd",
+    "gate": "bdsl.commands.gate:gate_cmd",
 }
 
 
