@@ -29,6 +29,7 @@ COMMANDS = {
     "score": "bdsl.commands.score:score_cmd",
     "export": "bdsl.commands.export:export_cmd",
     "gate": "bdsl.commands.gate:gate_cmd",
+    "calibrate": "bdsl.commands.calibrate:calibrate_cmd",
 }
 
 
