@@ -30,6 +30,7 @@ COMMANDS = {
     "export": "bdsl.commands.export:export_cmd",
     "gate": "bdsl.commands.gate:gate_cmd",
     "calibrate": "bdsl.commands.calibrate:calibrate_cmd",
+    "review": "bdsl.commands.review:review_cmd",
 }
 
 
