@@ -141,3 +141,23 @@ def test_changelog_between_two_exports(run_dir, tmp_path):
     assert "1.9.0 -> 2.0.0" in text and "regulation FINRA-2210: 2023-11 -> 2024-09" in text
     assert f"## Regenerated\n\n- {gone}" in text
     assert "## Removed\n\n- money:ghost/worry_to_plan/budget:0" in text
+
+
+def test_format_snapshots(run_dir, tmp_path, snapshot):
+    """One record of each format (ids and timestamps that vary between runs removed)."""
+    approve_all(run_dir)
+    records = {}
+    for fmt, name in (("openai", "train.jsonl"), ("sharegpt", "train.jsonl"),
+                      ("hf", "train.jsonl"), ("brightrun-v4", "train.json")):
+        bdsc("export", run_dir, "--format", fmt, "-o", tmp_path / fmt, "--split", "1.0")
+        text = (tmp_path / fmt / name).read_text()
+        if fmt == "brightrun-v4":
+            data = json.loads(text)
+            data["training_file_metadata"].pop("created_at")
+            first = data["conversations"][0]
+            first.pop("conversation_id")
+            records[fmt] = {"metadata": data["training_file_metadata"],
+                            "profile": data["consultant_profile"], "first": first}
+        else:
+            records[fmt] = json.loads(text.splitlines()[0])
+    assert records == snapshot
