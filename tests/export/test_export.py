@@ -26,7 +26,7 @@ def run_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("export")
     for f in FIXTURE.iterdir():
         shutil.copy(f, d / f.name)
-    bdsc("run", d / "spec.bds", "--out", d / "run")
+    bdsc("run", d / "spec.bds", "--out", d / "run", "--concurrency", "1")  # stable ids
     return d / "run"
 
 
