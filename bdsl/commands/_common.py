@@ -41,5 +41,35 @@ def summary_line(diags) -> str:
     return ", ".join(parts) or "no problems"
 
 
-__all__ = ["compile_or_exit", "report", "summary_line", "to_json", "EXIT_OK", "EXIT_SPEC",
+def require_run_dir(run_dir: str, need_plan: bool = True) -> None:
+    """Exit 2 with a clear message unless `run_dir` holds a run (store, and plan if needed)."""
+    from pathlib import Path
+
+    missing = [f for f in ("store.sqlite", "plan.json")[:2 if need_plan else 1]
+               if not Path(run_dir, f).exists()]
+    if missing:
+        click.echo(f"error: {run_dir} is not a run directory (no {missing[0]}; run `bdsc run` "
+                   "first)", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def open_run(run_dir: str):
+    """(plan, store) of a run directory; the caller closes the store."""
+    from bdsl.gates.score import load_run_plan
+    from bdsl.store import Store
+
+    require_run_dir(run_dir)
+    return load_run_plan(run_dir), Store.open(run_dir)
+
+
+def read_only_db(run_dir: str):
+    """A read-only sqlite connection to a run's store (for reports)."""
+    import sqlite3
+    from pathlib import Path
+
+    require_run_dir(run_dir, need_plan=False)
+    return sqlite3.connect(f"file:{Path(run_dir, 'store.sqlite')}?mode=ro", uri=True)
+
+
+__all__ = ["require_run_dir", "open_run", "read_only_db", "compile_or_exit", "report", "summary_line", "to_json", "EXIT_OK", "EXIT_SPEC",
            "EXIT_USAGE", "EXIT_RUN"]

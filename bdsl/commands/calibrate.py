@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import sys
-from pathlib import Path
 
 import click
 
-from bdsl.commands._common import EXIT_USAGE
+from bdsl.commands._common import read_only_db
 
 
 @click.command("calibrate")
@@ -19,11 +16,7 @@ def calibrate_cmd(run_dir: str, fmt: str) -> None:
     """How well each LLM judge agrees with your reviewers (kappa, ROC AUC, threshold)."""
     from bdsl.gates.calibrate import MIN_N, calibrate
 
-    path = Path(run_dir) / "store.sqlite"
-    if not path.exists():
-        click.echo(f"error: {run_dir} is not a run directory", err=True)
-        sys.exit(EXIT_USAGE)
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db = read_only_db(run_dir)
     try:
         report = calibrate(db)
     finally:

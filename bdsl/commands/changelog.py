@@ -8,12 +8,10 @@ which ones.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import click
 
-from bdsl.commands._common import EXIT_USAGE
+from bdsl.commands._common import read_only_db
 
 
 def changelog_entries(db) -> list[dict]:
@@ -47,13 +45,7 @@ def changelog_entries(db) -> list[dict]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def changelog_cmd(run_dir: str, fmt: str) -> None:
     """What changed in the dataset at each run: versions, regulations, conversations."""
-    import sqlite3
-
-    path = Path(run_dir) / "store.sqlite"
-    if not path.exists():
-        click.echo(f"error: {run_dir} is not a run directory (no store.sqlite)", err=True)
-        sys.exit(EXIT_USAGE)
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db = read_only_db(run_dir)
     try:
         entries = changelog_entries(db)
     finally:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bdsl.commands._common import EXIT_USAGE
+from bdsl.commands._common import EXIT_USAGE, open_run
 
 
 @click.command("export")
@@ -29,14 +29,8 @@ def export_cmd(run_dir, fmt, output, include_unreviewed, train_fraction, seed, d
     """Export approved conversations in the format your trainer reads."""
     from bdsl.export.select import select
     from bdsl.export.writer import write_export
-    from bdsl.gates.score import load_run_plan
-    from bdsl.store import Store
 
-    if not Path(run_dir, "store.sqlite").exists() or not Path(run_dir, "plan.json").exists():
-        click.echo(f"error: {run_dir} is not a run directory (run `bdsc run` first)", err=True)
-        sys.exit(EXIT_USAGE)
-    plan = load_run_plan(run_dir)
-    store = Store.open(run_dir)
+    plan, store = open_run(run_dir)
     try:
         sel = select(store, plan, include_unreviewed, train_fraction, seed, dataset)
         if not sel.items:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import click
 
-from bdsl.commands._common import EXIT_USAGE
+from bdsl.commands._common import EXIT_USAGE, open_run
 
 
 @click.command("review")
@@ -23,15 +22,9 @@ def review_cmd(run_dir: str, reviewer: str | None, role: str | None) -> None:
         click.echo("error: say who reviews: --reviewer NAME --role ROLE "
                    "(or BDSL_REVIEWER / BDSL_ROLE)", err=True)
         sys.exit(EXIT_USAGE)
-    if not Path(run_dir, "store.sqlite").exists() or not Path(run_dir, "plan.json").exists():
-        click.echo(f"error: {run_dir} is not a run directory (run `bdsc run` first)", err=True)
-        sys.exit(EXIT_USAGE)
-    from bdsl.gates.score import load_run_plan
-    from bdsl.store import Store
+    plan, store = open_run(run_dir)
     from bdsl.tui.app import ReviewApp
 
-    plan = load_run_plan(run_dir)
-    store = Store.open(run_dir)
     try:
         ReviewApp(store, plan, reviewer, role).run()
     finally:

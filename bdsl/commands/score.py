@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
-from pathlib import Path
 
 import click
 
-from bdsl.commands._common import EXIT_USAGE
+from bdsl.commands._common import open_run
 
 
 def score_and_report(store, plan, completer, run_id: int, judge_model: str | None = None,
@@ -42,14 +40,8 @@ def score_and_report(store, plan, completer, run_id: int, judge_model: str | Non
 def score_cmd(run_dir: str, judge_model: str | None, fmt: str) -> None:
     """Score a run's conversations with the gates of its plan."""
     from bdsl.engine.llm_adapter import LLMCompleter
-    from bdsl.gates.score import load_run_plan
-    from bdsl.store import Store
 
-    if not Path(run_dir, "store.sqlite").exists() or not Path(run_dir, "plan.json").exists():
-        click.echo(f"error: {run_dir} is not a run directory (run `bdsc run` first)", err=True)
-        sys.exit(EXIT_USAGE)
-    plan = load_run_plan(run_dir)
-    store = Store.open(run_dir)
+    plan, store = open_run(run_dir)
     run_id = store.db.execute("SELECT MAX(id) FROM runs").fetchone()[0]
     try:
         score_and_report(store, plan, LLMCompleter(), run_id, judge_model, fmt)
