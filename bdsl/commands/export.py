@@ -1,58 +1,97 @@
-"""`bdsc export RUN_DIR --format F -o PATH`: training files from approved conversations."""
+"""`bdsc export RUN_DIR --format F -o PATH`: training files from exportable conversations."""
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
 
 from bdsl.commands._common import EXIT_USAGE, open_run
 
+FORMAT_NAMES = ("openai", "sharegpt", "hf", "brightrun-v4")
+
 
 @click.command("export")
 @click.argument("run_dir", type=click.Path(file_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["openai", "sharegpt", "hf", "brightrun-v4"]),
-              required=True)
-@click.option("-o", "--output", type=click.Path(file_okay=False), required=True,
-              help="Folder to write (train/validation files and manifest.json).")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), required=True,
+              help="openai | sharegpt | hf (TRL conversational + dataset card) | "
+                   "brightrun-v4 (per-turn training pairs).")
+@click.option("-o", "--output", type=click.Path(), required=True,
+              help="Folder to write (an empty one, or an earlier export's, which is replaced).")
 @click.option("--include-unreviewed", is_flag=True,
-              help="Also export conversations that passed their gates but await review.")
+              help="Also export conversations that passed every gate but await review.")
 @click.option("--split", "train_fraction", type=click.FloatRange(0, 1), default=0.9,
               show_default=True, help="Share of conversations in train (stable by job key).")
 @click.option("--seed", default=0, show_default=True, help="Seed of the train/validation split.")
 @click.option("--dataset", default=None, help="Only this dataset of the spec.")
-@click.option("--changelog", "old_manifest", type=click.Path(dir_okay=False, exists=True),
-              default=None, help="A previous export's manifest.json: write CHANGELOG.md.")
+@click.option("--changelog", "old_manifest", type=click.Path(dir_okay=False), default=None,
+              help="A previous export's manifest.json: also write CHANGELOG.md.")
 def export_cmd(run_dir, fmt, output, include_unreviewed, train_fraction, seed, dataset,
                old_manifest) -> None:
-    """Export approved conversations in the format your trainer reads."""
+    """Export the conversations review and gates allow, in the format your trainer reads."""
     from bdsl.export.select import select
-    from bdsl.export.writer import write_export
+    from bdsl.export.writer import ExportError, read_manifest, write_export
 
+    started = time.perf_counter()
     plan, store = open_run(run_dir)
     try:
+        if dataset is not None and dataset not in {d.name for d in plan.datasets}:
+            _fail(f"unknown dataset {dataset!r}; the spec has: "
+                  + ", ".join(d.name for d in plan.datasets))
+        old = read_manifest(Path(old_manifest)) if old_manifest else None
         sel = select(store, plan, include_unreviewed, train_fraction, seed, dataset)
         if not sel.items:
-            why = ", ".join(f"{n} {state}" for state, n in sorted(sel.skipped.items())) or \
-                "no finished conversations"
-            hint = "; pass --include-unreviewed" if sel.skipped.get("awaiting_review") else ""
-            click.echo(f"error: nothing to export ({why}){hint}", err=True)
-            sys.exit(EXIT_USAGE)
+            _fail(nothing_exportable(sel, run_dir, include_unreviewed))
         manifest = write_export(sel, plan, fmt, Path(output), {
             "include_unreviewed": include_unreviewed, "split": train_fraction, "seed": seed,
             "dataset": dataset})
+    except ExportError as exc:
+        _fail(str(exc))
     finally:
         store.close()
-    if old_manifest:
-        import json
-
+    if old is not None:
         from bdsl.export.changelog import changelog_markdown
 
-        old = json.loads(Path(old_manifest).read_text(encoding="utf-8"))
         Path(output, "CHANGELOG.md").write_text(changelog_markdown(old, manifest),
                                                 encoding="utf-8")
     c = manifest["counts"]
-    skipped = ", ".join(f"{n} {s}" for s, n in sorted(c["skipped_by_review_state"].items()))
-    click.echo(f"exported {c['exported']} conversations ({c['train']} train, {c['validation']} "
-               f"validation) as {fmt} to {output}/" + (f"; left out: {skipped}" if skipped else ""))
+    left = ", ".join(f"{n} {why}" for why, n in c["left_out"].items())
+    click.echo(f"exported {c['exported']} conversations ({c['train']} train, "
+               f"{c['validation']} validation) as {fmt} to {output} in "
+               f"{time.perf_counter() - started:.2f}s" + (f"; left out: {left}" if left else ""))
+    for check in manifest["checks"].values():
+        for warning in check.get("warnings", ()):
+            click.echo(f"warning: {warning}", err=True)
+
+
+def nothing_exportable(sel, run_dir, include_unreviewed: bool) -> str:
+    if not sel.considered:
+        return (f"nothing to export: {run_dir} holds no finished conversations of the "
+                "current plan (run `bdsc run` first)")
+    why = ", ".join(f"{n} {_REASONS.get(r, r)}" for r, n in sorted(sel.left_out.items()))
+    text = f"nothing to export: {why}"
+    waiting = sel.left_out.get("awaiting_review", 0)
+    if waiting and not include_unreviewed:
+        text += f"; pass --include-unreviewed to add the {waiting} that passed their gates"
+    elif any(r.startswith("awaiting_review") for r in sel.left_out):
+        text += "; review them with `bdsc review`"
+    if sel.left_out.get("awaiting_review/unscored"):
+        text += "; score them with `bdsc score`"
+    return text
+
+
+_REASONS = {
+    "awaiting_review": "awaiting review",
+    "awaiting_review/needs_review": "awaiting review after a soft gate failure",
+    "awaiting_review/unscored": "awaiting review, gates not scored yet",
+    "blocked": "blocked (failed a gate)",
+    "rejected": "rejected by a reviewer",
+    "needs_revision": "sent back for revision",
+}
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_USAGE)

@@ -1,4 +1,9 @@
-"""CHANGELOG.md between two exports of a dataset, from their manifests."""
+"""CHANGELOG.md between two versions of a dataset, from their export manifests.
+
+By job key: added, removed, regenerated (content hash changed: a new generation),
+edited (same generation, different exported text: a reviewer's edit or a new system
+prompt), and unchanged; spec version and regulation version changes.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,45 @@ def changelog_markdown(old: dict, new: dict) -> str:
     a, b = old.get("records", {}), new.get("records", {})
     added = sorted(b.keys() - a.keys())
     removed = sorted(a.keys() - b.keys())
-    changed = sorted(k for k in a.keys() & b.keys() if a[k]["content_hash"] != b[k]["content_hash"])
+    both = sorted(a.keys() & b.keys())
+    regenerated = [k for k in both if a[k].get("content_hash") != b[k].get("content_hash")]
+    edited = [k for k in both if k not in regenerated
+              and a[k].get("text_sha256") != b[k].get("text_sha256")]
+    unchanged = len(both) - len(regenerated) - len(edited)
     so, sn = old.get("spec", {}), new.get("spec", {})
-    lines = [f"# {sn.get('name', 'dataset')} {so.get('version', '?')} -> {sn.get('version', '?')}",
-             "", f"- records: {len(a)} -> {len(b)} ({len(added)} added, {len(changed)} "
-             f"regenerated, {len(removed)} removed, {len(b) - len(added) - len(changed)} "
-             "unchanged)"]
+    name = sn.get("name") or so.get("name") or "dataset"
+    lines = [f"# {name}: {so.get('version', '?')} -> {sn.get('version', '?')}", "",
+             f"- format: {old.get('format', '?')} -> {new.get('format', '?')}"
+             if old.get("format") != new.get("format") else f"- format: {new.get('format')}",
+             f"- records: {len(a)} -> {len(b)} ({len(added)} added, {len(removed)} removed, "
+             f"{len(regenerated)} regenerated, {len(edited)} edited, {unchanged} unchanged)"]
+    if so.get("version") != sn.get("version"):
+        lines.append(f"- spec version: {so.get('version', '?')} -> {sn.get('version', '?')}")
+    if so.get("spec_hash") != sn.get("spec_hash"):
+        lines.append(f"- spec hash: {str(so.get('spec_hash', '?'))[:16]} -> "
+                     f"{str(sn.get('spec_hash', '?'))[:16]}")
     ro, rn = so.get("regulations", {}), sn.get("regulations", {})
     for rid in sorted(ro.keys() | rn.keys()):
         if ro.get(rid) != rn.get(rid):
-            lines.append(f"- regulation {rid}: {ro.get(rid) or '-'} -> {rn.get(rid) or 'removed'}")
-    for title, keys in (("Added", added), ("Regenerated", changed), ("Removed", removed)):
+            before = ro.get(rid) if rid in ro else "(none)"
+            after = rn.get(rid) if rid in rn else "(removed)"
+            lines.append(f"- regulation {rid}: {before} -> {after}")
+    if old.get("filters") != new.get("filters"):
+        lines.append(f"- filters: {old.get('filters')} -> {new.get('filters')}")
+    for title, keys in (("Added", added), ("Removed", removed), ("Regenerated", regenerated),
+                        ("Edited", edited)):
         if keys:
-            lines += ["", f"## {title}", ""] + [f"- {k}" for k in keys]
+            lines += ["", f"## {title}", ""]
+            for k in keys:
+                lines.append(f"- {k}" + _versions(a.get(k), b.get(k)))
     return "\n".join(lines) + "\n"
+
+
+def _versions(before: dict | None, after: dict | None) -> str:
+    """` (spec 1.0.0 -> 1.1.0)` when the record's producing spec version changed."""
+    if not before or not after:
+        rec = after or before or {}
+        return f" (spec {rec['spec_version']})" if rec.get("spec_version") else ""
+    if before.get("spec_version") != after.get("spec_version"):
+        return f" (spec {before.get('spec_version')} -> {after.get('spec_version')})"
+    return ""

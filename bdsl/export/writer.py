@@ -1,111 +1,93 @@
-"""Write an export: the format's files, then a manifest with their sha256 hashes."""
+"""The format registry and the output folder: write a format's files, then manifest.json.
+
+Exported files are deterministic: the same store and options give byte-identical data
+files (only manifest.json's created_at differs).
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import time
-from collections import Counter
 from pathlib import Path
 
 from bdsl import ir
-from bdsl.export import brightrun, formats
+from bdsl.export import brightrun, hf, openai, sharegpt
+from bdsl.export.manifest import MANIFEST, build_manifest, write_manifest
 from bdsl.export.select import Selection
 
-FORMATS = ("openai", "sharegpt", "hf", "brightrun-v4")
+FORMATS = {"openai": openai.write, "sharegpt": sharegpt.write, "hf": hf.write,
+           "brightrun-v4": brightrun.write}
+SPLITS = ("train", "validation")
 
 
-def _jsonl(path: Path, records) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        for r in records:
-            fh.write(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n")
+class ExportError(Exception):
+    """A problem the user can fix (their output folder, their data): no traceback."""
 
 
-def write_export(sel: Selection, plan: ir.Plan, fmt: str, out: Path, filters: dict) -> dict:
-    out.mkdir(parents=True, exist_ok=True)
-    items = list(sel.items)
-    files = []
-    for split in ("train", "validation"):
-        part = [i for i in items if i.split == split]
-        if fmt == "openai":
-            _jsonl(out / f"{split}.jsonl", (formats.openai_record(i) for i in part))
-            _jsonl(out / f"{split}.meta.jsonl", (formats.provenance_summary(i) for i in part))
-            files += [f"{split}.jsonl", f"{split}.meta.jsonl"]
-        elif fmt == "sharegpt":
-            _jsonl(out / f"{split}.jsonl", (formats.sharegpt_record(i) for i in part))
-            files.append(f"{split}.jsonl")
-        elif fmt == "hf":
-            _jsonl(out / f"{split}.jsonl", (formats.trl_record(i) for i in part))
-            files.append(f"{split}.jsonl")
-        elif fmt == "brightrun-v4":
-            (out / f"{split}.json").write_text(json.dumps(
-                brightrun.training_file(part, plan), indent=2, ensure_ascii=False) + "\n",
-                encoding="utf-8")
-            files.append(f"{split}.json")
-    if fmt == "hf":
-        files += _hf_extras(out, items, plan)
-    manifest = {
-        "format": fmt, "created_at": time.time(), "filters": filters,
-        "counts": {"exported": len(items),
-                   "train": sum(1 for i in items if i.split == "train"),
-                   "validation": sum(1 for i in items if i.split == "validation"),
-                   "skipped_by_review_state": sel.skipped},
-        "spec": {"name": plan.spec.name, "version": plan.spec.version,
-                 "regulations": {r.id: r.version for r in plan.spec.regulations},
-                 "spec_hash": plan.spec_hash, "plan_hash": plan.plan_hash},
-        "records": {i.job.key: {"content_hash": i.conv.content_hash, "split": i.split,
-                                "spec_version": i.conv.provenance["spec"]["version"],
-                                "regulations": formats.provenance_summary(i)["regulations"]}
-                    for i in items},
-        "files": {f: hashlib.sha256((out / f).read_bytes()).hexdigest() for f in files},
-        "bdsl_version": _version(),
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-                                       encoding="utf-8")
-    return manifest
+class ExportContext:
+    """What a format's write() needs besides the items; collects the format's checks."""
+
+    def __init__(self, plan: ir.Plan, selection: Selection, filters: dict):
+        self.plan = plan
+        self.selection = selection
+        self.filters = filters
+        self.checks: dict = {}
+        self._train_on = {d.name: d.train_on for d in plan.datasets}
+
+    def splits(self, items):
+        """(split, items) for each non-empty split, train first."""
+        for split in SPLITS:
+            part = [i for i in items if i.split == split]
+            if part:
+                yield split, part
+
+    def train_on(self, item) -> str:
+        return self._train_on.get(item.job.dataset, "all")
+
+    @staticmethod
+    def write_jsonl(path: Path, records) -> str:
+        with path.open("w", encoding="utf-8") as fh:
+            for r in records:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        return path.name
+
+    @staticmethod
+    def error(message: str) -> ExportError:
+        return ExportError(message)
 
 
-def _hf_extras(out: Path, items, plan: ir.Plan) -> list[str]:
-    def dist(attr):
-        return Counter(getattr(i.job.context, attr) or "-" for i in items).most_common()
-
-    lines = ["---", "configs:", "- config_name: default", "  data_files:",
-             "  - split: train", "    path: train.jsonl", "  - split: validation",
-             "    path: validation.jsonl", "tags: [conversational, bdsl]", "---", "",
-             f"# {plan.spec.name} {plan.spec.version}", "",
-             f"Generated by bdsl from spec `{plan.spec.name}` version {plan.spec.version} "
-             f"(spec hash `{plan.spec_hash[:16]}`).", "",
-             f"- conversations: {len(items)} (train {sum(i.split == 'train' for i in items)}, "
-             f"validation {sum(i.split == 'validation' for i in items)})",
-             "- regulations: " + (", ".join(f"{r.id} {r.version}" for r in plan.spec.regulations)
-                                  or "none"),
-             "- models: " + ", ".join(sorted({i.conv.model for i in items})), ""]
-    for title, attr in (("Personas", "user"), ("Arcs", "arc"), ("Topics", "topic"),
-                        ("Cultures", "culture")):
-        lines += [f"## {title}", ""] + [f"- {k}: {n}" for k, n in dist(attr)] + [""]
-    outcomes = Counter(i.gates.outcome for i in items)
-    reviewed = sum(1 for i in items if i.review.human_reviewed)
-    lines += ["## Quality", "", "- gate outcomes: " + ", ".join(f"{k} {n}" for k, n in
-                                                                outcomes.items()),
-              f"- human reviewed: {reviewed} of {len(items)}", ""]
-    (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
-    (out / "axolotl.yaml").write_text(
-        "datasets:\n  - path: .\n    type: chat_template\n    chat_template: tokenizer_default\n"
-        "    field_messages: messages\n    message_property_mappings:\n      role: role\n"
-        "      content: content\n", encoding="utf-8")
-    (out / "dataset_info.json").write_text(json.dumps({plan.spec.name: {
-        "file_name": "train.jsonl", "formatting": "sharegpt",
-        "columns": {"messages": "messages"},
-        "tags": {"role_tag": "role", "content_tag": "content", "user_tag": "user",
-                 "assistant_tag": "assistant", "system_tag": "system"}}}, indent=2) + "\n",
-        encoding="utf-8")
-    return ["README.md", "axolotl.yaml", "dataset_info.json"]
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
+def read_manifest(path: Path) -> dict:
     try:
-        return version("bdsl")
-    except PackageNotFoundError:
-        return "unknown"
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ExportError(f"cannot read manifest {path}: {exc}") from None
+
+
+def prepare_output(out: Path) -> None:
+    """An empty folder, or a previous export whose files (listed in its manifest) are
+    removed first; anything else is refused rather than overwritten."""
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not (out / MANIFEST).is_file():
+            raise ExportError(f"{out} is not empty and holds no {MANIFEST} from an earlier "
+                              "export; choose a new folder")
+        previous = read_manifest(out / MANIFEST)
+        for name in list(previous.get("files", {})) + [MANIFEST, "CHANGELOG.md"]:
+            target = (out / name).resolve()
+            if target.parent == out.resolve() and target.is_file():
+                target.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def write_export(selection: Selection, plan: ir.Plan, fmt: str, out: Path,
+                 filters: dict) -> dict:
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
+    out = Path(out)
+    prepare_output(out)
+    ctx = ExportContext(plan, selection, filters)
+    items = list(selection.items)
+    files = FORMATS[fmt](items, ctx, out)
+    manifest = build_manifest(fmt, items, ctx, out, files)
+    write_manifest(manifest, out)
+    return manifest
