@@ -2,7 +2,8 @@
 
 By job key: added, removed, regenerated (content hash changed: a new generation),
 edited (same generation, different exported text: a reviewer's edit or a new system
-prompt), and unchanged; spec version and regulation version changes.
+prompt), unchanged (listed when the record now names another spec or regulation
+version); spec version and regulation version changes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ def changelog_markdown(old: dict, new: dict) -> str:
     edited = [k for k in both if k not in regenerated
               and a[k].get("text_sha256") != b[k].get("text_sha256")]
     unchanged = len(both) - len(regenerated) - len(edited)
+    # same text, but the record now names another spec or regulation version
+    reattributed = [k for k in both if k not in regenerated and k not in edited and (
+        a[k].get("spec_version") != b[k].get("spec_version")
+        or a[k].get("regulations") != b[k].get("regulations"))]
     so, sn = old.get("spec", {}), new.get("spec", {})
     name = sn.get("name") or so.get("name") or "dataset"
     lines = [f"# {name}: {so.get('version', '?')} -> {sn.get('version', '?')}", "",
@@ -38,7 +43,8 @@ def changelog_markdown(old: dict, new: dict) -> str:
     if old.get("filters") != new.get("filters"):
         lines.append(f"- filters: {old.get('filters')} -> {new.get('filters')}")
     for title, keys in (("Added", added), ("Removed", removed), ("Regenerated", regenerated),
-                        ("Edited", edited)):
+                        ("Edited", edited), ("Same text, new spec or regulation version",
+                                             reattributed)):
         if keys:
             lines += ["", f"## {title}", ""]
             for k in keys:

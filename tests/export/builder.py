@@ -56,12 +56,16 @@ EDITED_TEXT = "Here is a plan we can test together this month, one step at a tim
 
 
 def compile_plan(spec: Path = SPEC, version: str | None = None,
-                 regulation: str | None = None) -> ir.Plan:
+                 regulation: str | None = None, replace: dict[str, str] | None = None
+                 ) -> ir.Plan:
     text = spec.read_text(encoding="utf-8")
     if version:
         text = text.replace('version "3.1.0"', f'version "{version}"')
     if regulation:
         text = text.replace('version "2024-09"', f'version "{regulation}"')
+    for old, new in (replace or {}).items():
+        assert old in text, old
+        text = text.replace(old, new)
     result = compile_path(spec, text)
     assert result.plan is not None, result.diagnostics
     return result.plan
