@@ -40,8 +40,10 @@ def changelog_markdown(old: dict, new: dict) -> str:
             before = ro.get(rid) if rid in ro else "(none)"
             after = rn.get(rid) if rid in rn else "(removed)"
             lines.append(f"- regulation {rid}: {before} -> {after}")
-    if old.get("filters") != new.get("filters"):
-        lines.append(f"- filters: {old.get('filters')} -> {new.get('filters')}")
+    fo, fn = old.get("filters", {}), new.get("filters", {})
+    for key in sorted(fo.keys() | fn.keys()):
+        if fo.get(key) != fn.get(key):
+            lines.append(f"- filter {key}: {fo.get(key)} -> {fn.get(key)}")
     for title, keys in (("Added", added), ("Removed", removed), ("Regenerated", regenerated),
                         ("Edited", edited), ("Same text, new spec or regulation version",
                                              reattributed)):

@@ -80,7 +80,7 @@ def test_changelog_between_two_dataset_versions(tmp_path):
     assert f"## Edited\n\n- {b.APPROVED} (spec 3.1.0 -> 3.2.0)" in text
     assert (f"## Same text, new spec or regulation version\n\n- {b.BOARD} "
             "(spec 3.1.0 -> 3.2.0)") in text
-    assert "include_unreviewed" in text  # the filters changed too
+    assert "- filter include_unreviewed: False -> True" in text
 
 
 def test_changelog_lists_regenerated_records(tmp_path):
