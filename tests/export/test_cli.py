@@ -65,3 +65,18 @@ def test_gate_results_of_an_old_gates_hash_are_ignored(run_dir, tmp_path):
     out = bdsc("export", run_dir, "--format", "openai", "-o", tmp_path / "o",
                "--include-unreviewed")
     assert "exported 3 conversations" in out and "1 awaiting_review/unscored" in out
+
+
+def test_output_path_that_is_a_file(run_dir, tmp_path):
+    target = tmp_path / "out.jsonl"
+    target.write_text("x")
+    err = bdsc("export", run_dir, "--format", "openai", "-o", target, code=2)
+    assert "exists and is not a folder" in err and target.read_text() == "x"
+
+
+def test_unreadable_changelog_manifest(run_dir, tmp_path):
+    bad = tmp_path / "manifest.json"
+    bad.write_text("{not json")
+    err = bdsc("export", run_dir, "--format", "openai", "-o", tmp_path / "o",
+               "--changelog", bad, code=2)
+    assert "cannot read manifest" in err and not (tmp_path / "o").exists()
