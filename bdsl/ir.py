@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import attrs
 
-PLAN_FORMAT = 1
+from bdsl.kinds import GateKind, JobKind, PanelMode, Role, RuleKind
 
+PLAN_FORMAT = 1
 
 
 # --- entities ---------------------------------------------------------------------
@@ -52,7 +53,7 @@ class Trait:
 @attrs.frozen
 class Persona:
     name: str
-    side: str  # user | assistant
+    side: Role = attrs.field(converter=Role)
     summary: str
     display_name: str = ""
     baseline: EmotionPoint | None = None
@@ -84,8 +85,8 @@ class Arc:
     min_turns: int
     max_turns: int
     description: str = ""
-    opens: str = "user"
-    closes: str = "assistant"
+    opens: Role = attrs.field(default=Role.USER, converter=Role)
+    closes: Role = attrs.field(default=Role.ASSISTANT, converter=Role)
     hash: str = ""
 
 
@@ -127,9 +128,9 @@ class Culture:
 
 @attrs.frozen
 class ComplianceRule:
-    """One rule of a compliance block. kind: disclaimer | forbid | require | escalate | qualify."""
+    """One rule of a compliance block."""
 
-    kind: str
+    kind: RuleKind = attrs.field(converter=RuleKind)
     text: str = ""
     when: Pattern | None = None  # trigger: the rule applies to turns matching this
     pattern: Pattern | None = None  # forbid/require: what must (not) appear
@@ -160,7 +161,7 @@ class Perspective:
 @attrs.frozen
 class Panel:
     name: str
-    mode: str  # explicit | deliberation
+    mode: PanelMode = attrs.field(converter=PanelMode)
     members: tuple[str, ...]  # perspective names
     protect_minority: bool = False
     synthesis: str = "decisive"  # decisive | balanced
@@ -205,7 +206,7 @@ class Gate:
     """
 
     name: str
-    kind: str
+    kind: GateKind = attrs.field(converter=GateKind)
     metric: str = ""
     op: str = ">="
     threshold: float | None = None
@@ -253,7 +254,7 @@ class TurnTarget:
     assistant turns carry the strategy chosen for the user's intensity before them."""
 
     index: int  # 0-based position in the conversation
-    role: str  # user | assistant
+    role: Role = attrs.field(converter=Role)
     stage: int  # arc stage index (-1 when the job has no arc)
     emotion: str = ""
     intensity: float | None = None
@@ -290,7 +291,7 @@ class JobContext:
 class Job:
     """One unit of generation.
 
-    kind: conversation | deliberation | explicit_panel | contrastive | curriculum
+    kind: see bdsl.kinds.JOB_KINDS.
     `key` is stable across spec edits (dataset + cell + replicate), `content_hash`
     changes whenever anything that determines the generated text changes, and
     `gates_hash` whenever only the scoring changes.
@@ -298,7 +299,7 @@ class Job:
 
     key: str
     dataset: str
-    kind: str
+    kind: JobKind = attrs.field(converter=JobKind)
     cell: tuple[tuple[str, str], ...]
     replicate: int
     seed: int
@@ -330,7 +331,7 @@ class Budget:
 @attrs.frozen
 class DatasetInfo:
     name: str
-    kind: str
+    kind: JobKind = attrs.field(converter=JobKind)
     model: ModelConfig
     judge_model: str
     axes: tuple[tuple[str, tuple[str, ...]], ...]

@@ -19,7 +19,6 @@ One place defines these so gates, the review TUI and exports agree:
 from __future__ import annotations
 
 import hashlib
-import json
 
 import attrs
 
@@ -75,17 +74,11 @@ def summarize_gates(rows: list[GateRow]) -> GateSummary:
     return GateSummary(outcome, failing, tuple(rows))
 
 
-def gate_summary(db, conversation_id: int, gates_hash: str) -> GateSummary:
+def gate_summary(store, conversation_id: int, gates_hash: str) -> GateSummary:
     """Outcome from the stored gate results of one conversation (current gates only)."""
-    rows = []
-    for gate, passed, score, threshold, reason, details in db.execute(
-            "SELECT gate, passed, score, threshold, reason, details_json FROM gate_results "
-            "WHERE conversation_id=? AND gates_hash=? ORDER BY gate",
-            (conversation_id, gates_hash)):
-        info = json.loads(details or "{}")
-        rows.append(GateRow(gate, bool(passed), score, threshold, reason, info,
-                            bool(info.get("soft", False))))
-    return summarize_gates(rows)
+    from bdsl.store.gate_results import read_gate_rows
+
+    return summarize_gates(read_gate_rows(store, conversation_id, gates_hash))
 
 
 def sampled_for_review(job_key: str, content_hash: str, fraction: float) -> bool:
@@ -95,21 +88,21 @@ def sampled_for_review(job_key: str, content_hash: str, fraction: float) -> bool
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
 
 
-def review_state(db, conversation_id: int, job_key: str, content_hash: str,
+def review_state(store, conversation_id: int, job_key: str, content_hash: str,
                  gates: GateSummary, policy: ir.ReviewPolicy) -> ReviewState:
-    """Fold the reviews table (newest decision per reviewer wins) through the policy."""
-    latest: dict[tuple[str, str], tuple] = {}
+    """Fold the conversation's reviews (newest decision per reviewer wins) through the policy."""
+    from bdsl.store.reviews import read_reviews
+
+    latest: dict[tuple[str, str], str] = {}
     notes, seed, edited = [], False, None
-    for reviewer, role, decision, note, use_seed, edited_json in db.execute(
-            "SELECT reviewer, role, decision, notes, use_as_seed_example, edited_json "
-            "FROM reviews WHERE conversation_id=? ORDER BY id", (conversation_id,)):
-        if decision in ("approve", "reject", "revise"):
-            latest[(reviewer, role)] = decision
-        if note:
-            notes.append(note)
-        seed = bool(use_seed) if decision == "seed" else seed or bool(use_seed)
-        if edited_json:
-            edited = tuple(json.loads(edited_json))
+    for r in read_reviews(store, conversation_id):
+        if r.decision in ("approve", "reject", "revise"):
+            latest[(r.reviewer, r.role)] = r.decision
+        if r.notes:
+            notes.append(r.notes)
+        seed = r.use_as_seed_example if r.decision == "seed" else seed or r.use_as_seed_example
+        if r.edited:
+            edited = r.edited
     approvals = tuple(sorted((role, who) for (who, role), d in latest.items() if d == "approve"))
     rejections = tuple(sorted((role, who) for (who, role), d in latest.items() if d == "reject"))
     revisions = [k for k, d in latest.items() if d == "revise"]

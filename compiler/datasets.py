@@ -18,6 +18,7 @@ from bdsl.compiler.resolve import Symbol
 from bdsl.compiler.schema import AXES
 from bdsl.compiler.values import INVALID
 from bdsl.diagnostics import Diagnostic, error, warning
+from bdsl.kinds import JOB_KINDS, JobKind, RuleKind, infer_job_kind
 
 KNOWN_LOCAL_MODELS = ("smollm2",)
 
@@ -74,13 +75,13 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
     panel = ent(v["panel"]) if v.get("panel") else None
     methodology = ent(v["methodology"]) if v.get("methodology") else None
     curriculum = ent(v["curriculum"]) if v.get("curriculum") else None
-    kind = v.get("kind") or _infer_kind(panel, methodology, curriculum)
+    kind = JobKind(v.get("kind") or infer_job_kind(panel, methodology, curriculum))
     _check_kind(kind, panel, methodology, curriculum, v, span, diags)
     if not users:
         diags.append(error("E212", f"dataset `{sym.name}` has no `users`", sym.node.name.span,
                            hint="add `users [persona, ...]` (user-side personas)"))
     arcs = [ent(s) for s in v.get("arcs") or ()]
-    if kind == "conversation" and not arcs:
+    if kind == JobKind.CONVERSATION and not arcs:
         diags.append(error("E243", "a conversation dataset needs `arcs`", sym.node.name.span,
                            hint="add `arcs [std.arcs.confusion_to_clarity]` or your own arc"))
     compliance = tuple(c for c in (ent(s) for s in v.get("compliance") or ()) if c)
@@ -148,30 +149,18 @@ def is_taboo(topic: ir.Topic, culture: ir.Culture) -> bool:
     return False
 
 
-def _infer_kind(panel, methodology, curriculum) -> str:
-    if panel is not None:
-        return "deliberation" if panel.mode == "deliberation" else "explicit_panel"
-    if curriculum is not None:
-        return "curriculum"
-    if methodology is not None and methodology.contrastive:
-        return "contrastive"
-    return "conversation"
-
-
 def _check_kind(kind, panel, methodology, curriculum, v, span, diags) -> None:
-    needs = {"deliberation": ("panel", panel), "explicit_panel": ("panel", panel),
-             "curriculum": ("curriculum", curriculum), "contrastive": ("methodology", methodology)}
-    if kind in needs and needs[kind][1] is None and v.get(needs[kind][0]) is None:
-        diags.append(error("E243", f"a {kind} dataset needs `{needs[kind][0]}`", span("kind")))
-    if kind in ("deliberation", "explicit_panel") and panel is not None:
-        want = "deliberation" if kind == "deliberation" else "explicit"
-        if panel.mode != want:
-            diags.append(error("E243", f"kind `{kind}` needs a panel in `{want}` mode; "
-                               f"`{panel.name}` is `{panel.mode}`", span("panel")))
+    spec = JOB_KINDS[JobKind(kind)]
+    present = {"panel": panel, "curriculum": curriculum, "methodology": methodology}
+    if spec.needs and present[spec.needs] is None and v.get(spec.needs) is None:
+        diags.append(error("E243", f"a {kind} dataset needs `{spec.needs}`", span("kind")))
+    if spec.panel_mode is not None and panel is not None and panel.mode != spec.panel_mode:
+        diags.append(error("E243", f"kind `{kind}` needs a panel in `{spec.panel_mode}` mode; "
+                           f"`{panel.name}` is `{panel.mode}`", span("panel")))
 
 
 def _check_crisis(arcs, compliance, arcs_span, diags) -> None:
-    escalates = any(r.kind == "escalate" for c in compliance for r in c.rules)
+    escalates = any(r.kind == RuleKind.ESCALATE for c in compliance for r in c.rules)
     for arc in arcs:
         if arc is not None and any(st.emotion == "referred" for st in arc.stages) and not escalates:
             diags.append(error(

@@ -17,6 +17,7 @@ from bdsl.compiler.resolve import GATE, Symbol, Symbols
 from bdsl.compiler.schema import KINDS, FieldSpec
 from bdsl.compiler.values import INVALID, ValueReader, compile_pattern
 from bdsl.diagnostics import Diagnostic, Related, did_you_mean, error
+from bdsl.kinds import RuleKind
 
 Fields = dict[str, list[ast.Field]]
 
@@ -342,15 +343,16 @@ class Elaborator:
     def _compliance(self, sym, v, fields):
         regs = tuple(v.get("regulation") or ())
         rules = []
-        for kind in ("disclaimer", "forbid", "require", "escalate", "qualify"):
+        for kind in RuleKind:
             for value, mods, f in v.get(kind) or ():
-                pattern = value if kind in ("forbid", "require") else None
-                text = value if kind not in ("forbid", "require") else ""
+                regex = kind in (RuleKind.FORBID, RuleKind.REQUIRE)
+                pattern = value if regex else None
+                text = "" if regex else value
                 when = mods.get("when")
                 if isinstance(when, str):
                     self.diags.append(error("E220", "`when` expects a /regex/", f.span))
                     return INVALID
-                if kind in ("escalate",) and "to" not in mods:
+                if kind == RuleKind.ESCALATE and "to" not in mods:
                     self.diags.append(error("E212", "`escalate` needs `to \"who\"`", f.span,
                                             hint='e.g. escalate "crisis" to "988 Suicide & Crisis '
                                                  'Lifeline" when /suicid/i'))

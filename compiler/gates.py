@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bdsl import ast, ir
-from bdsl.compiler.schema import CHECKS, JUDGE_METRICS
 from bdsl.compiler.values import INVALID, compile_pattern
 from bdsl.diagnostics import Diagnostic, did_you_mean, error
+from bdsl.gates.catalog import CHECKS, JUDGE_METRICS
+from bdsl.kinds import GateKind
 
 
 def gate_entity(name: str, decl: ast.GateDecl, diags: list[Diagnostic]):
@@ -30,7 +31,7 @@ def gate_entity(name: str, decl: ast.GateDecl, diags: list[Diagnostic]):
                 diags.append(error("E210", f"unknown judge option `{opt.key.text}`",
                                         opt.key.span, hint='judge options: rubric "..."'))
                 return INVALID
-        return ir.Gate(name, "judge", metric=rule.metric.text, op=rule.op,
+        return ir.Gate(name, GateKind.JUDGE, metric=rule.metric.text, op=rule.op,
                        threshold=rule.threshold.value, rubric=rubric)
     if isinstance(rule, ast.TurnRule):
         return _turn_rule(name, rule, diags)
@@ -72,7 +73,7 @@ def _turn_rule(name: str, rule: ast.TurnRule, diags: list[Diagnostic]):
             return INVALID
     else:
         text = rule.operand.value
-    return ir.Gate(name, "turn_rule", quantifier=rule.quantifier, role=rule.role.text,
+    return ir.Gate(name, GateKind.TURN_RULE, quantifier=rule.quantifier, role=rule.role.text,
                    mentioning=mentioning, predicate=rule.predicate, text=text, pattern=pattern,
                    unit=unit, threshold=threshold, op=op)
 
@@ -86,10 +87,10 @@ def _check(name: str, rule: ast.CheckRule, diags: list[Diagnostic]):
         return INVALID
     options = []
     for opt in rule.options:
-        if opt.key.text not in CHECKS[check]:
+        if opt.key.text not in CHECKS[check].options:
             diags.append(error("E210", f"`{check}` has no option `{opt.key.text}`",
-                                    opt.key.span, hint=("options: " + ", ".join(CHECKS[check]))
-                                    if CHECKS[check] else "it takes no options"))
+                                    opt.key.span, hint=("options: " + ", ".join(CHECKS[check].options))
+                                    if CHECKS[check].options else "it takes no options"))
             return INVALID
         val = opt.value
         if isinstance(val, ast.Num):
@@ -99,4 +100,4 @@ def _check(name: str, rule: ast.CheckRule, diags: list[Diagnostic]):
         else:
             diags.append(error("E220", "check options are numbers or strings", val.span))
             return INVALID
-    return ir.Gate(name, "check", metric=check, options=tuple(options))
+    return ir.Gate(name, GateKind.CHECK, metric=check, options=tuple(options))

@@ -14,9 +14,8 @@ import attrs
 
 from bdsl import ir
 from bdsl.compiler.datasets import DatasetSetup
+from bdsl.kinds import JobKind, Role
 from bdsl.serialize import canonical_hash, to_data
-
-KIND_ORDER = ("conversation", "deliberation", "explicit_panel", "contrastive", "curriculum")
 
 
 def with_hash(entity):
@@ -87,7 +86,7 @@ class Lowerer:
         rng = random.Random(seed)
         skip_first = ds.train_on == "skip_first"
         turns, sessions, turns_hash = (), (), ""
-        if ds.kind == "curriculum" and curriculum is not None:
+        if ds.kind == JobKind.CURRICULUM and curriculum is not None:
             sessions = tuple(_sessions(curriculum, arc, strategies, rng, skip_first))
             turns_hash = canonical_hash(to_data(sessions))
         else:
@@ -116,7 +115,7 @@ class Lowerer:
         key = (arc.name if arc else "", n, skip_first, tuple(s.name for s in strategies))
         if key not in self._turns:
             if arc is None:
-                turns = (ir.TurnTarget(0, "user", -1), ir.TurnTarget(1, "assistant", -1))
+                turns = (ir.TurnTarget(0, Role.USER, -1), ir.TurnTarget(1, Role.ASSISTANT, -1))
             else:
                 turns = tuple(turn_targets(arc, n, strategies, skip_first))
             self._turns[key] = (turns, canonical_hash(to_data(turns)))
@@ -137,24 +136,24 @@ def valid_lengths(arc: ir.Arc, at_least: int = 0) -> list[int]:
 def turn_targets(arc: ir.Arc, n: int, strategies, skip_first: bool, start: int = 0
                  ) -> list[ir.TurnTarget]:
     """n messages alternating from `arc.opens`; user turns follow the stages in order."""
-    roles = ["user", "assistant"] if arc.opens == "user" else ["assistant", "user"]
-    user_count = sum(1 for i in range(n) if roles[i % 2] == "user")
+    roles = [Role.USER, Role.ASSISTANT] if arc.opens == Role.USER else [Role.ASSISTANT, Role.USER]
+    user_count = sum(1 for i in range(n) if roles[i % 2] == Role.USER)
     stage_of = _stage_per_user_turn(arc.stages, user_count)
     out, u, last_user = [], 0, None
     first_assistant = True
     for i in range(n):
         role = roles[i % 2]
-        if role == "user":
+        if role == Role.USER:
             idx = stage_of[u]
             st = arc.stages[idx]
             last_user = (idx, st)
-            out.append(ir.TurnTarget(start + i, "user", idx, st.emotion, st.intensity, st.valence))
+            out.append(ir.TurnTarget(start + i, Role.USER, idx, st.emotion, st.intensity, st.valence))
             u += 1
         else:
             idx, st = last_user if last_user else (0, arc.stages[0])
             train = not (skip_first and first_assistant)
             first_assistant = False
-            out.append(ir.TurnTarget(start + i, "assistant", idx,
+            out.append(ir.TurnTarget(start + i, Role.ASSISTANT, idx,
                                      strategy=pick_strategy(strategies, st.intensity), train=train))
     return out
 
@@ -200,7 +199,7 @@ def _sessions(cur: ir.Curriculum, arc, strategies, rng: random.Random, skip_firs
             turns = turn_targets(arc, valid_lengths(arc, n)[0], strategies,
                                  skip_first and i == 0, start=index)
         else:
-            turns = [ir.TurnTarget(index + k, "user" if k % 2 == 0 else "assistant", -1)
+            turns = [ir.TurnTarget(index + k, Role.USER if k % 2 == 0 else Role.ASSISTANT, -1)
                      for k in range(n)]
         index += len(turns)
         yield ir.SessionPlan(i, round(diff, 4), state, tuple(turns))

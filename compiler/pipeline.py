@@ -17,7 +17,7 @@ from bdsl import ast, ir
 from bdsl.compiler.datasets import setup_dataset
 from bdsl.compiler.elaborate import DatasetDecl, Elaborator
 from bdsl.compiler.loader import load_graph
-from bdsl.compiler.lower import KIND_ORDER, Lowerer, with_hash
+from bdsl.compiler.lower import Lowerer, with_hash
 from bdsl.compiler.resolve import Symbols
 from bdsl.compiler.spec_info import read_spec_info, read_templates
 from bdsl.compiler.values import INVALID
@@ -158,4 +158,4 @@ def _dedupe(diags):
     return out
 
 
-__all__ = ["CompileResult", "check_path", "compile_path", "KIND_ORDER", "with_hash", "ast"]
+__all__ = ["CompileResult", "check_path", "compile_path", "with_hash", "ast"]

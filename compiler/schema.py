@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import attrs
 
+from bdsl.export.formats import FORMATS
+from bdsl.kinds import JobKind, PanelMode
+
 
 @attrs.frozen
 class FieldSpec:
@@ -41,6 +44,11 @@ class KindSpec:
 
 
 F = FieldSpec
+
+
+def _choice(names) -> str:
+    return "choice:" + "|".join(str(n) for n in names)
+
 
 _PERSONA = (
     F("summary", "text", required=True, doc="who this is, in a sentence or two"),
@@ -93,7 +101,7 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
         F("blind_spots", "list:str"), F("values", "list:str"),
     ), positional=("title",)),
     KindSpec("panel", "a set of perspectives answering together", (
-        F("mode", "choice:explicit|deliberation", required=True),
+        F("mode", _choice(PanelMode), required=True),
         F("members", "list:ref:perspective", required=True),
         F("protect_minority", "bool"), F("synthesis", "choice:decisive|balanced"),
         F("show", "int", doc="explicit mode: how many perspectives to show (2-3)"),
@@ -133,7 +141,7 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
     KindSpec("dataset", "the matrix of jobs to generate", (
         F("model", "str", required=True, doc='litellm model name or "local/smollm2"'),
         F("params", "block:params"), F("judge_model", "str"),
-        F("kind", "choice:conversation|deliberation|explicit_panel|contrastive|curriculum"),
+        F("kind", _choice(JobKind)),
         F("assistant", "ref:persona", required=True),
         F("users", "list:ref:persona"), F("arcs", "list:ref:arc"), F("topics", "list:ref:topic"),
         F("cultures", "list:ref:culture"), F("strategies", "list:ref:strategy"),
@@ -141,7 +149,7 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
         F("methodology", "ref:methodology"), F("curriculum", "ref:curriculum"),
         F("per_cell", "int"), F("seed", "int"), F("sample", "int", doc="random subset of cells"),
         F("exclude", "block:exclude", repeat=True), F("gates", "list:gate_use"),
-        F("review", "block:review"), F("export", "list:choice:openai|sharegpt|hf|brightrun-v4"),
+        F("review", "block:review"), F("export", "list:" + _choice(FORMATS)),
         F("budget", "block:budget"), F("train_on", "choice:all|skip_first"),
     )),
 )}
@@ -159,16 +167,4 @@ BLOCKS: dict[str, tuple[FieldSpec, ...]] = {
 # Dataset axes: field -> (entity kind, job context attribute).
 AXES = {"users": "persona", "arcs": "arc", "topics": "topic", "cultures": "culture"}
 
-EXPORT_FORMATS = ("openai", "sharegpt", "hf", "brightrun-v4")
 
-# Built-in deterministic gate checks: name -> allowed options.
-CHECKS = {
-    "not_truncated": (), "alternating_roles": (), "turn_count": (),
-    "length": ("min_words", "max_words"), "no_near_duplicates": ("threshold",),
-    "arc_conformance": ("tolerance",), "sentiment_trend": ("tolerance",),
-    "required_disclaimers": (), "forbidden_claims": (), "crisis_referral": ("line",),
-}
-
-# Judged metrics with stdlib rubrics.
-JUDGE_METRICS = ("empathy", "appropriateness", "clarity", "brand_voice_alignment", "compliance",
-                 "synthesis_quality", "cultural_fit", "socratic_restraint", "difficulty_fit")

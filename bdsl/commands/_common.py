@@ -62,14 +62,13 @@ def open_run(run_dir: str):
     return load_run_plan(run_dir), Store.open(run_dir)
 
 
-def read_only_db(run_dir: str):
-    """A read-only sqlite connection to a run's store (for reports)."""
-    import sqlite3
-    from pathlib import Path
+def open_store_readonly(run_dir: str):
+    """The run's store opened read-only (reports never write, and never block a run)."""
+    from bdsl.store import Store
 
     require_run_dir(run_dir, need_plan=False)
-    return sqlite3.connect(f"file:{Path(run_dir, 'store.sqlite')}?mode=ro", uri=True)
+    return Store.open_readonly(run_dir)
 
 
-__all__ = ["require_run_dir", "open_run", "read_only_db", "compile_or_exit", "report", "summary_line", "to_json", "EXIT_OK", "EXIT_SPEC",
+__all__ = ["require_run_dir", "open_run", "open_store_readonly", "compile_or_exit", "report", "summary_line", "to_json", "EXIT_OK", "EXIT_SPEC",
            "EXIT_USAGE", "EXIT_RUN"]

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from bdsl.commands._common import read_only_db
+from bdsl.commands._common import open_store_readonly
 
 
 @click.command("calibrate")
@@ -16,11 +16,11 @@ def calibrate_cmd(run_dir: str, fmt: str) -> None:
     """How well each LLM judge agrees with your reviewers (kappa, ROC AUC, threshold)."""
     from bdsl.gates.calibrate import MIN_N, calibrate
 
-    db = read_only_db(run_dir)
+    store = open_store_readonly(run_dir)
     try:
-        report = calibrate(db)
+        report = calibrate(store)
     finally:
-        db.close()
+        store.close()
     if fmt == "json":
         click.echo(json.dumps(report, indent=2))
         return

@@ -11,16 +11,15 @@ import json
 
 import click
 
-from bdsl.commands._common import read_only_db
+from bdsl.commands._common import open_store_readonly
 
 
-def changelog_entries(db) -> list[dict]:
+def changelog_entries(store) -> list[dict]:
+    from bdsl.store.reader import changelog_rows
+
     entries = []
     prev = None
-    for at, run_id, added, changed, unchanged, removed, details in db.execute(
-            "SELECT at, run_id, added, changed, unchanged, removed, details_json "
-            "FROM changelog ORDER BY id"):
-        info = json.loads(details or "{}")
+    for at, run_id, added, changed, unchanged, removed, info in changelog_rows(store):
         version = info.get("spec_version", "")
         regs = info.get("regulations", {})
         entry = {"run": run_id, "at": at, "spec_version": version, "regulations": regs,
@@ -45,11 +44,11 @@ def changelog_entries(db) -> list[dict]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def changelog_cmd(run_dir: str, fmt: str) -> None:
     """What changed in the dataset at each run: versions, regulations, conversations."""
-    db = read_only_db(run_dir)
+    store = open_store_readonly(run_dir)
     try:
-        entries = changelog_entries(db)
+        entries = changelog_entries(store)
     finally:
-        db.close()
+        store.close()
     if fmt == "json":
         click.echo(json.dumps(entries, indent=2))
         return

@@ -9,15 +9,13 @@ from pathlib import Path
 import click
 
 from bdsl.commands._common import EXIT_USAGE, open_run
-
-FORMAT_NAMES = ("openai", "sharegpt", "hf", "brightrun-v4")
+from bdsl.export.formats import FORMATS
 
 
 @click.command("export")
 @click.argument("run_dir", type=click.Path(file_okay=False))
-@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), required=True,
-              help="openai | sharegpt | hf (TRL conversational + dataset card) | "
-                   "brightrun-v4 (per-turn training pairs).")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), required=True,
+              help="; ".join(f"{f.name}: {f.doc}" for f in FORMATS.values()))
 @click.option("-o", "--output", type=click.Path(), required=True,
               help="Folder to write (an empty one, or an earlier export's, which is replaced).")
 @click.option("--include-unreviewed", is_flag=True,

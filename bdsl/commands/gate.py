@@ -65,7 +65,7 @@ def read_conversations(path: str) -> list[dict]:
 def gate_cmd(spec, input_path, output, dataset, judge_model) -> None:
     """Apply a spec's gates to conversations made elsewhere (OpenAI messages JSONL)."""
     from bdsl.gates.judge import judge
-    from bdsl.gates.score import deterministic_rows
+    from bdsl.gates.score import conversation_rows
     from bdsl.gates.view import GateContext, turns_from_messages
     from bdsl.outcomes import summarize_gates
 
@@ -88,7 +88,7 @@ def gate_cmd(spec, input_path, output, dataset, judge_model) -> None:
 
     async def score(rec):
         turns = turns_from_messages(rec["messages"])
-        rows = deterministic_rows(gates, turns, ctx)
+        rows = conversation_rows(gates, turns, ctx)
         for g in gates:
             if g.kind == "judge":
                 rows.append(await judge(g, ctx.thresholds.get(g.name, g.threshold), turns,

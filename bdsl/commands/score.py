@@ -40,9 +40,10 @@ def score_and_report(store, plan, completer, run_id: int, judge_model: str | Non
 def score_cmd(run_dir: str, judge_model: str | None, fmt: str) -> None:
     """Score a run's conversations with the gates of its plan."""
     from bdsl.engine.llm_adapter import LLMCompleter
+    from bdsl.store.reader import last_run_id
 
     plan, store = open_run(run_dir)
-    run_id = store.db.execute("SELECT MAX(id) FROM runs").fetchone()[0]
+    run_id = last_run_id(store)
     try:
         score_and_report(store, plan, LLMCompleter(), run_id, judge_model, fmt)
     finally:

@@ -18,7 +18,7 @@ import attrs
 from bdsl import ir
 from bdsl.engine.calls import Budget, BudgetExceeded, CallJournal, Counters
 from bdsl.engine.context import JobVariables
-from bdsl.engine.kinds import RUNNERS
+from bdsl.engine.kinds import runner
 from bdsl.engine.port import CallFailed, Completer
 from bdsl.engine.prompts import PromptRenderer, TemplateError
 from bdsl.engine.provenance import provenance
@@ -73,9 +73,7 @@ def effective_jobs(plan: ir.Plan, options: RunOptions) -> list[tuple[ir.Job, str
 
 
 def check_plan(plan: ir.Plan, jobs: list[tuple[ir.Job, str]]) -> list[str]:
-    problems = [f"job {j.key}: unknown kind `{j.kind}`" for j, _ in jobs if j.kind not in RUNNERS]
-    problems += PromptRenderer(plan.templates).check(TEMPLATES_USED)
-    return problems
+    return PromptRenderer(plan.templates).check(TEMPLATES_USED)
 
 
 async def execute(plan: ir.Plan, store: Store, completer: Completer, options: RunOptions,
@@ -116,7 +114,7 @@ async def execute(plan: ir.Plan, store: Store, completer: Completer, options: Ru
                          journal, options.max_attempts)
             started = time.time()
             try:
-                await RUNNERS[job.kind](run)
+                await runner(job.kind)(run)
             except BudgetExceeded:
                 return  # left pending: its journaled calls replay on the next run
             except (JobFailed, CallFailed, TemplateError, ValueError) as e:

@@ -87,12 +87,12 @@ def select(store, plan: ir.Plan, include_unreviewed: bool = False, train_fractio
         if job is None:
             continue
         considered += 1
-        gates = gate_summary(store.db, conv.id, job.gates_hash)
+        gates = gate_summary(store, conv.id, job.gates_hash)
         for row in gates.results:
             counts = gate_counts.setdefault(row.gate, [0, 0])
             counts[0] += row.passed
             counts[1] += 1
-        state = review_state(store.db, conv.id, job.key, conv.content_hash, gates,
+        state = review_state(store, conv.id, job.key, conv.content_hash, gates,
                              index.dataset[job.dataset].review)
         review_counts[state.state] += 1
         reason = exportable(state, gates, job, include_unreviewed)

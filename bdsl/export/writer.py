@@ -1,4 +1,4 @@
-"""The format registry and the output folder: write a format's files, then manifest.json.
+"""The output folder: write a format's files, then manifest.json.
 
 Exported files are deterministic: the same store and options give byte-identical data
 files (only manifest.json's created_at differs).
@@ -10,12 +10,10 @@ import json
 from pathlib import Path
 
 from bdsl import ir
-from bdsl.export import brightrun, hf, openai, sharegpt
+from bdsl.export.formats import FORMATS, writer
 from bdsl.export.manifest import MANIFEST, build_manifest, write_manifest
 from bdsl.export.select import Selection
 
-FORMATS = {"openai": openai.write, "sharegpt": sharegpt.write, "hf": hf.write,
-           "brightrun-v4": brightrun.write}
 SPLITS = ("train", "validation")
 
 
@@ -87,7 +85,7 @@ def write_export(selection: Selection, plan: ir.Plan, fmt: str, out: Path,
     prepare_output(out)
     ctx = ExportContext(plan, selection, filters)
     items = list(selection.items)
-    files = FORMATS[fmt](items, ctx, out)
+    files = writer(fmt)(items, ctx, out)
     manifest = build_manifest(fmt, items, ctx, out, files)
     write_manifest(manifest, out)
     return manifest

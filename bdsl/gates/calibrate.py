@@ -7,8 +7,6 @@ predictor of approval, and the threshold that maximizes Youden's J on this data.
 
 from __future__ import annotations
 
-import json
-
 MIN_N = 10
 
 
@@ -46,22 +44,14 @@ def best_threshold(scores: list[float], labels: list[bool]) -> float | None:
     return best
 
 
-def human_labels(db) -> dict[int, bool]:
-    """conversation id -> approved? (latest approve/reject per conversation wins)."""
-    out = {}
-    for cid, decision in db.execute("SELECT conversation_id, decision FROM reviews "
-                                    "WHERE decision IN ('approve', 'reject') ORDER BY id"):
-        out[cid] = decision == "approve"
-    return out
+def calibrate(store) -> list[dict]:
+    from bdsl.store.gate_results import judged_scores
+    from bdsl.store.reviews import human_labels
 
-
-def calibrate(db) -> list[dict]:
-    labels = human_labels(db)
+    labels = human_labels(store)
     per_gate: dict[str, list[tuple[float, float, bool]]] = {}
-    for cid, gate, score, threshold, details in db.execute(
-            "SELECT conversation_id, gate, score, threshold, details_json FROM gate_results "
-            "WHERE score IS NOT NULL AND threshold IS NOT NULL"):
-        if "judge_model" not in json.loads(details or "{}") or cid not in labels:
+    for cid, gate, score, threshold, details in judged_scores(store):
+        if "judge_model" not in details or cid not in labels:
             continue
         per_gate.setdefault(gate, []).append((score, threshold, labels[cid]))
     report = []

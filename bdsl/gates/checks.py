@@ -52,8 +52,8 @@ def _holds(gate: ir.Gate, t: Turn) -> bool:
             "!=": size != gate.threshold}[gate.op]
 
 
-def not_truncated(gate, turns, ctx, truncated_turns=()) -> GateRow:
-    bad = [t.index for t in turns if not t.content.strip()] + list(truncated_turns)
+def not_truncated(gate, turns, ctx) -> GateRow:
+    bad = [t.index for t in turns if not t.content.strip() or t.finish_reason == "length"]
     return _row(gate, not bad, f"truncated or empty turns: {bad}" if bad else
                 "every message finished", turns=bad)
 
@@ -182,9 +182,3 @@ def arc_conformance(gate, turns, ctx) -> GateRow:
                 f"the arc (tolerance {tol})", score=round(score, 4), threshold=0.5,
                 departures=departures)
 
-
-DETERMINISTIC = {"not_truncated": not_truncated, "alternating_roles": alternating_roles,
-                 "turn_count": turn_count, "length": length,
-                 "required_disclaimers": required_disclaimers,
-                 "forbidden_claims": forbidden_claims, "crisis_referral": crisis_referral,
-                 "arc_conformance": arc_conformance}

@@ -30,13 +30,14 @@ def minhash(sh: set[int]) -> tuple[int, ...]:
     return tuple(min((a * x + b) % _PRIME for x in sh) for a, b in _COEFFS)
 
 
-def near_duplicates(texts: dict[int, str], threshold: float) -> dict[int, tuple[int, float]]:
-    """conversation id -> (the earlier conversation it nearly duplicates, estimated Jaccard).
+def near_duplicates(texts: dict, threshold: float) -> dict:
+    """key -> (the earlier key it nearly duplicates, estimated Jaccard), for texts given in
+    dataset order.
     MinHash signatures, LSH banding for candidates, then the estimate on each candidate."""
     sigs = {cid: minhash(shingles(text)) for cid, text in texts.items()}
     rows = PERMUTATIONS // BANDS
     buckets: dict[tuple, list[int]] = defaultdict(list)
-    for cid in sorted(sigs):
+    for cid in sigs:  # insertion order: "earlier" is earlier in the dataset
         for b in range(BANDS):
             buckets[(b, sigs[cid][b * rows:(b + 1) * rows])].append(cid)
     found: dict[int, tuple[int, float]] = {}
@@ -50,13 +51,21 @@ def near_duplicates(texts: dict[int, str], threshold: float) -> dict[int, tuple[
     return found
 
 
-def near_duplicate_row(gate: ir.Gate, conv_id: int, dups: dict) -> object:
+def no_near_duplicates(gate: ir.Gate, conversations: dict) -> dict:
+    """Dataset scope: key -> (turns, ctx) in dataset order; every key gets a row."""
     threshold = float(dict(gate.options).get("threshold", 0.85))
-    if conv_id in dups:
-        other, est = dups[conv_id]
-        return _row(gate, False, f"near-duplicate of conversation {other} (Jaccard ~{est:.2f})",
-                    score=round(est, 4), threshold=threshold, duplicate_of=other)
-    return _row(gate, True, "no near-duplicate in the dataset", threshold=threshold)
+    texts = {key: " ".join(t.content for t in turns if t.role == "assistant")
+             for key, (turns, _ctx) in conversations.items()}
+    dups = near_duplicates(texts, threshold)
+    rows = {}
+    for key in conversations:
+        if key in dups:
+            other, est = dups[key]
+            rows[key] = _row(gate, False, f"near-duplicate of {other} (Jaccard ~{est:.2f})",
+                             score=round(est, 4), threshold=threshold, duplicate_of=other)
+        else:
+            rows[key] = _row(gate, True, "no near-duplicate in the dataset", threshold=threshold)
+    return rows
 
 
 def sentiment_trend(gate: ir.Gate, turns: list[Turn], ctx: GateContext):

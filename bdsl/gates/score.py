@@ -1,21 +1,21 @@
 """Score a run: every current conversation against its job's gates, results stored.
 
-    summary = await score_run(store, plan, completer)
+    summary = await score_run(store, plan, journal)
 
 Results are keyed by (conversation, gate, gates_hash): re-scoring an unchanged run does
 nothing, a threshold change re-scores without regenerating, and judge calls are
-journaled so a re-score never pays twice.
+journaled so a re-score never pays twice. Checks dispatch through bdsl.gates.catalog.
 """
 
 from __future__ import annotations
 
-import json
-import time
-from collections import Counter
+from collections import Counter, defaultdict
 
 from bdsl import ir
-from bdsl.gates import checks, dataset_checks, judge
+from bdsl.gates import checks, judge
+from bdsl.gates.catalog import CHECKS, Scope, check_function
 from bdsl.gates.view import GateContext, turns_of
+from bdsl.kinds import GateKind
 from bdsl.outcomes import GateRow, gate_summary
 from bdsl.serialize import from_json
 
@@ -26,18 +26,30 @@ def gate_context(index: ir.PlanIndex, job: ir.Job) -> GateContext:
     return GateContext(index.arc.get(job.context.arc), rules, dict(job.gate_thresholds))
 
 
-def deterministic_rows(gates, turns, ctx, truncated=()) -> list[GateRow]:
+def is_dataset_gate(gate: ir.Gate) -> bool:
+    return gate.kind == GateKind.CHECK and CHECKS[gate.metric].scope == Scope.DATASET
+
+
+def conversation_rows(gates, turns, ctx) -> list[GateRow]:
+    """Rows of every deterministic gate that looks at one conversation alone."""
     rows = []
     for gate in gates:
-        if gate.kind == "turn_rule":
+        if gate.kind == GateKind.TURN_RULE:
             rows.append(checks.turn_rule(gate, turns, ctx))
-        elif gate.kind == "check" and gate.metric == "not_truncated":
-            rows.append(checks.not_truncated(gate, turns, ctx, truncated))
-        elif gate.kind == "check" and gate.metric in checks.DETERMINISTIC:
-            rows.append(checks.DETERMINISTIC[gate.metric](gate, turns, ctx))
-        elif gate.kind == "check" and gate.metric == "sentiment_trend":
-            rows.append(dataset_checks.sentiment_trend(gate, turns, ctx))
+        elif gate.kind == GateKind.CHECK and not is_dataset_gate(gate):
+            rows.append(check_function(gate.metric)(gate, turns, ctx))
     return rows
+
+
+def dataset_rows(gates, conversations: dict) -> dict:
+    """key -> rows of the dataset-scope gates, over conversations {key: (turns, ctx)} given
+    in dataset order."""
+    out: dict = defaultdict(list)
+    for gate in gates:
+        if is_dataset_gate(gate):
+            for key, row in check_function(gate.metric)(gate, conversations).items():
+                out[key].append(row)
+    return out
 
 
 def judge_model_for(ds: ir.DatasetInfo, judge_model: str | None, generator_override: str | None
@@ -52,69 +64,53 @@ def judge_model_for(ds: ir.DatasetInfo, judge_model: str | None, generator_overr
 
 async def score_run(store, plan: ir.Plan, journal=None, judge_model: str | None = None,
                     generator_override: str | None = None) -> dict:
+    from bdsl.store.gate_results import scored_gates, write_gate_rows
     from bdsl.store.reader import conversations
 
     index = plan.index()
     jobs = {j.key: j for j in plan.jobs}
     convs = [c for c in conversations(store) if c.job_key in jobs]
-    dup_gates = {g.name for g in plan.gates if g.kind == "check"
-                 and g.metric == "no_near_duplicates"}
-    dups = {}
-    if dup_gates:
-        for dataset in {c.dataset for c in convs}:
-            gate = next(g for g in plan.gates if g.name in dup_gates)
-            texts = {c.id: " ".join(t.content for t in c.turns if t.kind == "message"
-                                    and t.role == "assistant")
-                     for c in convs if c.dataset == dataset}
-            dups.update(dataset_checks.near_duplicates(
-                texts, float(dict(gate.options).get("threshold", 0.85))))
+    views = {c.id: (turns_of(c), gate_context(index, jobs[c.job_key])) for c in convs}
+    # dataset-scope gates see every conversation of their dataset, scored or not
+    by_dataset: dict[str, dict] = defaultdict(dict)
+    for c in convs:
+        by_dataset[c.dataset][c.id] = views[c.id]
+    across: dict[int, list[GateRow]] = defaultdict(list)
+    for dataset, members in by_dataset.items():
+        gates = {g for c in convs if c.dataset == dataset for g in jobs[c.job_key].gates}
+        dataset_gates = [index.gate[g] for g in sorted(gates) if g in index.gate
+                         and is_dataset_gate(index.gate[g])]
+        for cid, rows in dataset_rows(dataset_gates, members).items():
+            across[cid].extend(rows)
     scored = 0
     for conv in convs:
         job = jobs[conv.job_key]
-        done = {g for (g,) in store.db.execute(
-            "SELECT gate FROM gate_results WHERE conversation_id=? AND gates_hash=?",
-            (conv.id, job.gates_hash))}
+        done = scored_gates(store, conv.id, job.gates_hash)
         gates = [index.gate[g] for g in job.gates if g in index.gate and g not in done]
         if not gates:
             continue
-        turns = turns_of(conv)
-        ctx = gate_context(index, job)
-        rows = deterministic_rows(gates, turns, ctx)
+        turns, ctx = views[conv.id]
+        wanted = {g.name for g in gates}
+        rows = conversation_rows(gates, turns, ctx)
+        rows += [r for r in across.get(conv.id, ()) if r.gate in wanted]
         for gate in gates:
-            if gate.kind == "check" and gate.metric == "no_near_duplicates":
-                rows.append(dataset_checks.near_duplicate_row(gate, conv.id, dups))
-            elif gate.kind == "judge":
-                if journal is None:
-                    continue  # no model available here: judged gates stay unscored
-                threshold = ctx.thresholds.get(gate.name, gate.threshold)
-                model = judge_model_for(index.dataset[job.dataset], judge_model,
-                                        generator_override)
-                rows.append(await judge.judge(gate, threshold, turns,
-                                              index.persona.get(job.context.assistant), model,
-                                              journal, job.key, conv.content_hash))
-        write_rows(store, conv.id, job.gates_hash, rows)
+            if gate.kind != GateKind.JUDGE or journal is None:
+                continue  # without a model, judged gates stay unscored
+            threshold = ctx.thresholds.get(gate.name, gate.threshold)
+            model = judge_model_for(index.dataset[job.dataset], judge_model, generator_override)
+            rows.append(await judge.judge(gate, threshold, turns,
+                                          index.persona.get(job.context.assistant), model,
+                                          journal, job.key, conv.content_hash))
+        write_gate_rows(store, conv.id, job.gates_hash, rows)
         scored += 1
-    outcomes = Counter()
-    failing = Counter()
+    outcomes: Counter = Counter()
+    failing: Counter = Counter()
     for conv in convs:
-        s = gate_summary(store.db, conv.id, jobs[conv.job_key].gates_hash)
+        s = gate_summary(store, conv.id, jobs[conv.job_key].gates_hash)
         outcomes[s.outcome] += 1
         failing.update(s.failing)
     return {"scored": scored, "conversations": len(convs), "outcomes": dict(outcomes),
             "failing_gates": dict(failing)}
-
-
-def write_rows(store, conversation_id: int, gates_hash: str, rows: list[GateRow]) -> None:
-    now = time.time()
-    with store.transaction() as db:
-        for r in rows:
-            db.execute(
-                "INSERT OR REPLACE INTO gate_results (conversation_id, gate, gates_hash, passed,"
-                " score, threshold, reason, details_json, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (conversation_id, r.gate, gates_hash, int(r.passed), r.score, r.threshold,
-                 r.reason, json.dumps({**r.details, "soft": r.soft}, sort_keys=True,
-                                      default=str), now))
 
 
 def load_run_plan(run_dir) -> ir.Plan:

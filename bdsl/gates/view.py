@@ -16,6 +16,7 @@ class Turn:
     content: str
     annotation: object | None = None  # bdsl.store.records.Annotation
     target: ir.TurnTarget | None = None
+    finish_reason: str = ""  # "length" when the text was cut at max_tokens
 
 
 @attrs.frozen

@@ -7,8 +7,7 @@ the edited messages are stored with the review, and exports use the newest versi
 
 from __future__ import annotations
 
-import json
-import time
+from bdsl.store.reviews import record_review
 
 DECISIONS = ("approve", "reject", "revise", "edit", "seed", "note")
 
@@ -17,18 +16,7 @@ def record(store, conversation_id: int, reviewer: str, role: str, decision: str,
            notes: str = "", seed: bool = False, edited: list[dict] | None = None) -> None:
     if decision not in DECISIONS:
         raise ValueError(f"unknown decision {decision!r}")
-    now = time.time()
-    with store.transaction() as db:
-        db.execute("INSERT INTO reviews (conversation_id, reviewer, role, decision, notes,"
-                   " use_as_seed_example, edited_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   (conversation_id, reviewer, role, decision, notes, int(seed),
-                    json.dumps(edited) if edited is not None else None, now))
-        db.execute("INSERT INTO audit_log (at, actor, action, subject, details_json)"
-                   " VALUES (?, ?, ?, ?, ?)",
-                   (now, f"{reviewer} ({role})", decision, f"conversation:{conversation_id}",
-                    json.dumps({"notes": notes, "seed": seed,
-                                "edited_turns": [m["seq"] for m in edited or ()
-                                                 if m.get("edited")]}, sort_keys=True)))
+    record_review(store, conversation_id, reviewer, role, decision, notes, seed, edited)
 
 
 def edit_turn(store, conv, seq: int, new_text: str, reviewer: str, role: str,

@@ -34,8 +34,8 @@ def load_queue(store, plan: ir.Plan) -> list[QueueRow]:
         job = jobs.get(conv.job_key)
         if job is None:
             continue
-        gates = gate_summary(store.db, conv.id, job.gates_hash)
-        state = review_state(store.db, conv.id, job.key, conv.content_hash, gates,
+        gates = gate_summary(store, conv.id, job.gates_hash)
+        state = review_state(store, conv.id, job.key, conv.content_hash, gates,
                              index.dataset[job.dataset].review)
         rows.append(QueueRow(conv, job, gates, state))
     return rows

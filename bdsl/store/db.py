@@ -18,14 +18,20 @@ from pathlib import Path
 from bdsl import ir
 from bdsl.serialize import to_data, to_json
 from bdsl.store.records import CallRecord, SyncSummary, TurnRecord, Usage
-from bdsl.store.schema import apply_schema
+from bdsl.store.schema import apply_schema, check_schema
 
 STORE_FILE = "store.sqlite"
 
 
 class Store:
-    def __init__(self, path: str | Path, durable: bool = False):
+    def __init__(self, path: str | Path, durable: bool = False, readonly: bool = False):
         self.path = Path(path)
+        self.readonly = readonly
+        if readonly:
+            self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
+                                      isolation_level=None, timeout=30.0)
+            check_schema(self.db)
+            return
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
@@ -37,6 +43,10 @@ class Store:
         run_dir = Path(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         return cls(run_dir / STORE_FILE, durable)
+
+    @classmethod
+    def open_readonly(cls, run_dir: str | Path) -> Store:
+        return cls(Path(run_dir) / STORE_FILE, readonly=True)
 
     def close(self) -> None:
         self.db.close()

@@ -96,3 +96,14 @@ def status(store: Store) -> dict:
         "failures": failures,
         "errors_by_kind": error_kinds,
     }
+
+
+def changelog_rows(store) -> list[tuple]:
+    """(at, run id, added, changed, unchanged, removed, details) per `bdsc run`, in order."""
+    return [(*row[:6], json.loads(row[6] or "{}")) for row in store.db.execute(
+        "SELECT at, run_id, added, changed, unchanged, removed, details_json "
+        "FROM changelog ORDER BY id")]
+
+
+def last_run_id(store) -> int | None:
+    return store.db.execute("SELECT MAX(id) FROM runs").fetchone()[0]

@@ -156,13 +156,26 @@ class SchemaError(Exception):
     pass
 
 
-def apply_schema(db: sqlite3.Connection) -> None:
+def schema_version(db: sqlite3.Connection) -> int:
     has_meta = db.execute(
         "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
-    version = 0
-    if has_meta:
-        row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        version = int(row[0]) if row else 0
+    if not has_meta:
+        return 0
+    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def check_schema(db: sqlite3.Connection) -> None:
+    """For read-only opens: the store must already be at this bdsc's version."""
+    version = schema_version(db)
+    if version != SCHEMA_VERSION:
+        raise SchemaError(f"store schema version {version}, this bdsc reads {SCHEMA_VERSION}; "
+                          + ("upgrade bdsl" if version > SCHEMA_VERSION else
+                             "open it once with a writing command (e.g. `bdsc score`) to migrate"))
+
+
+def apply_schema(db: sqlite3.Connection) -> None:
+    version = schema_version(db)
     if version > SCHEMA_VERSION:
         raise SchemaError(f"store schema version {version} is newer than this bdsc "
                           f"({SCHEMA_VERSION}); upgrade bdsl")

@@ -114,14 +114,11 @@ def test_cost_budget_counts_spend_of_earlier_runs(tmp_path):
     assert out.status == "stopped_budget" and out.calls_made == 0 and out.done == 1
 
 
-def test_unknown_job_kind_is_a_config_error(tmp_path):
+def test_unknown_job_kind_cannot_enter_the_ir():
     import pytest
 
-    from bdsl.engine.executor import ConfigError
-
-    bad = attrs.evolve(job("ds:a"), kind="poetry")
-    with pytest.raises(ConfigError, match="unknown kind `poetry`"):
-        go(Store.open(tmp_path), plan(bad), ScriptedCompleter())
+    with pytest.raises(ValueError, match="'poetry' is not a valid JobKind"):
+        attrs.evolve(job("ds:a"), kind="poetry")
 
 
 def test_plan_without_templates_is_a_config_error(tmp_path):

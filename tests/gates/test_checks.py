@@ -2,6 +2,7 @@
 
 import asyncio
 
+import attrs
 import pytest
 
 from bdsl import ir
@@ -68,7 +69,8 @@ def test_roles_counts_and_truncation():
     assert not row.passed and "same role twice" in row.reason
     assert checks.turn_count(gate("check"), GOOD, CTX).passed
     assert not checks.turn_count(gate("check"), GOOD[:2], CTX).passed
-    assert not checks.not_truncated(gate("check"), GOOD, CTX, truncated_turns=[3]).passed
+    cut = [attrs.evolve(t, finish_reason="length") if t.index == 3 else t for t in GOOD]
+    assert not checks.not_truncated(gate("check"), cut, CTX).passed
 
 
 def test_crisis_referral():

@@ -1,14 +1,17 @@
-"""One module per Job.kind; RUNNERS maps the kind to its coroutine."""
+"""One module per Job.kind. The runner of each kind is named in bdsl.kinds.JOB_KINDS;
+`runner(kind)` imports it."""
 
-from bdsl.engine.kinds.contrastive import run_contrastive
-from bdsl.engine.kinds.conversation import run_conversation
-from bdsl.engine.kinds.curriculum import run_curriculum
-from bdsl.engine.kinds.panels import run_deliberation, run_explicit_panel
+from __future__ import annotations
 
-RUNNERS = {
-    "conversation": run_conversation,
-    "deliberation": run_deliberation,
-    "explicit_panel": run_explicit_panel,
-    "contrastive": run_contrastive,
-    "curriculum": run_curriculum,
-}
+import functools
+import importlib
+
+from bdsl.kinds import JOB_KINDS, JobKind
+
+
+@functools.cache
+def runner(kind: str):
+    """The coroutine that runs one job of this kind (KeyError for an unknown kind)."""
+    module, attr = JOB_KINDS[JobKind(kind)].runner.split(":")
+    return getattr(importlib.import_module(module), attr)
+
