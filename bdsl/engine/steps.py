@@ -17,6 +17,7 @@ from bdsl.engine.calls import CallJournal
 from bdsl.engine.context import JobVariables
 from bdsl.engine.port import CallRequest
 from bdsl.engine.prompts import PromptRenderer
+from bdsl.kinds import TurnKind
 from bdsl.store import Annotation, CallRecord, TurnRecord, Usage
 
 # Output caps when the spec sets no max_tokens: a chat turn is a few sentences and an
@@ -110,7 +111,7 @@ class JobRun:
         rec = TurnRecord(len(self.turns), idx, role, kind, content, train, label, session,
                          target, call_id, annotation[0], annotation[1])
         self.turns.append(rec)
-        if kind == "message":
+        if kind == TurnKind.MESSAGE:
             self.journal.counters.turns += 1
         return rec
 

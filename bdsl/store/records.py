@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from bdsl import ir
+from bdsl.kinds import Role, TurnKind
 
 
 @attrs.frozen
@@ -47,8 +48,8 @@ class TurnRecord:
 
     seq: int
     idx: int
-    role: str
-    kind: str
+    role: Role = attrs.field(converter=Role)
+    kind: TurnKind = attrs.field(converter=TurnKind)
     content: str
     train: bool
     label: str = ""

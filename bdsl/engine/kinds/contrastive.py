@@ -7,6 +7,7 @@ from __future__ import annotations
 from bdsl import ir
 from bdsl.engine.kinds.turns import Extra, run_turns
 from bdsl.engine.steps import JobRun, Speaker
+from bdsl.kinds import TurnKind
 
 
 async def run_contrastive(run: JobRun) -> None:
@@ -19,14 +20,14 @@ async def run_contrastive(run: JobRun) -> None:
         conventional = await run.text("conventional", target.index,
                                       [("system", system)] + [(m["role"], m["content"])
                                                               for m in history])
-        extras = [Extra("alternate", "conventional", conventional.response_text.strip(),
+        extras = [Extra(TurnKind.ALTERNATE, "conventional", conventional.response_text.strip(),
                         conventional.id)]
         if with_meta:
             prompt = run.render("contrastive_meta", turn=target, history=history,
                                 method_reply=ours.response_text.strip(),
                                 conventional_reply=conventional.response_text.strip(), **step)
             meta = await run.text("meta", target.index, [("user", prompt)])
-            extras.append(Extra("note", "meta_commentary", meta.response_text.strip(), meta.id))
+            extras.append(Extra(TurnKind.NOTE, "meta_commentary", meta.response_text.strip(), meta.id))
         return ours, extras
 
     await run_turns(run, run.job.turns, [], contrast)

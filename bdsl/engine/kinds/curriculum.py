@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bdsl.engine.kinds.turns import run_turns
 from bdsl.engine.steps import JobRun
+from bdsl.kinds import Role, TurnKind
 
 
 async def run_curriculum(run: JobRun) -> None:
@@ -21,5 +22,5 @@ async def run_curriculum(run: JobRun) -> None:
             prompt = run.render("curriculum_summary", history=history, **step)
             rec = await run.text("session_summary", last, [("user", prompt)])
             summary = rec.response_text.strip()
-            run.add(None, last, "assistant", "note", summary, train=False,
+            run.add(None, last, Role.ASSISTANT, TurnKind.NOTE, summary, train=False,
                     label="session_summary", session=s.index, call_id=rec.id)

@@ -9,6 +9,7 @@ import random
 from bdsl import ir
 from bdsl.engine.kinds.turns import Extra, run_turns
 from bdsl.engine.steps import JobRun, Speaker, chat
+from bdsl.kinds import Role, TurnKind
 
 
 def _panel(run: JobRun) -> tuple[dict | None, list[dict]]:
@@ -30,7 +31,7 @@ async def run_deliberation(run: JobRun) -> None:
             rec = await run.text(f"perspective:{p['name']}", target.index,
                                  [("user", prompt)])
             text = rec.response_text.strip()
-            run.add(target, target.index, "assistant", "hidden", text, train=False,
+            run.add(target, target.index, Role.ASSISTANT, TurnKind.HIDDEN, text, train=False,
                     label=p["name"], call_id=rec.id)
             notes.append({"perspective": p, "text": text})
         guidance = run.render("deliberation_synthesis", turn=target, history=history,
@@ -42,7 +43,7 @@ async def run_deliberation(run: JobRun) -> None:
                              notes=notes, **step)
             system = run.render("assistant_system", turn=target, **step) + "\n\n" + bad
             bad_rec = await run.text("bad_synthesis", target.index, chat(system, history))
-            extras.append(Extra("alternate", "bad_synthesis", bad_rec.response_text.strip(),
+            extras.append(Extra(TurnKind.ALTERNATE, "bad_synthesis", bad_rec.response_text.strip(),
                                 bad_rec.id))
         return rec, extras
 

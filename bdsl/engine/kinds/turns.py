@@ -9,6 +9,7 @@ import attrs
 
 from bdsl import ir
 from bdsl.engine.steps import JobRun, Speaker, visible
+from bdsl.kinds import TurnKind
 from bdsl.store import CallRecord
 
 
@@ -16,7 +17,7 @@ from bdsl.store import CallRecord
 class Extra:
     """A record stored after the message it belongs to (alternate or note)."""
 
-    kind: str
+    kind: TurnKind
     label: str
     content: str
     call_id: int | None
@@ -48,7 +49,7 @@ async def run_turns(run: JobRun, turns: tuple[ir.TurnTarget, ...], history: list
         content = rec.response_text.strip()
         message = {"role": target.role, "content": content}
         ann = await run.annotation(target.index, message, history)
-        run.add(target, target.index, target.role, "message", content, train=target.train,
+        run.add(target, target.index, target.role, TurnKind.MESSAGE, content, train=target.train,
                 session=session, call_id=rec.id, annotation=ann)
         for x in extras:
             run.add(target, target.index, x.role, x.kind, x.content, train=x.train,
