@@ -345,6 +345,7 @@ class DatasetInfo:
     exports: tuple[str, ...] = ()
     budget: Budget = Budget()
     train_on: str = "all"
+    edit_pairs: bool = False  # reviewer edits become preference pairs in exports
 
 
 @attrs.frozen

@@ -48,6 +48,7 @@ class DatasetSetup:
     exports: tuple[str, ...]
     budget: ir.Budget
     train_on: str
+    edit_pairs: bool
 
 
 def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
@@ -132,7 +133,7 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
         excluded=excluded, unsampled=unsampled, per_cell=per_cell, seed=seed, panel=panel, methodology=methodology,
         curriculum=curriculum, compliance=compliance, strategies=strategies, gates=tuple(gates),
         thresholds=tuple(thresholds), review=review, exports=exports, budget=budget,
-        train_on=v.get("train_on") or "all")
+        train_on=v.get("train_on") or "all", edit_pairs=bool(v.get("edit_pairs")))
 
 
 def _item_span(fields, key, sym):

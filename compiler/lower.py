@@ -73,7 +73,7 @@ class Lowerer:
             name=ds.name, kind=ds.kind, model=ds.model, judge_model=ds.judge_model, axes=axes,
             cells=len(ds.cells), per_cell=ds.per_cell, jobs=len(jobs), seed=ds.seed,
             excluded_cells=ds.excluded, unsampled_cells=ds.unsampled, review=ds.review, exports=ds.exports, budget=ds.budget,
-            train_on=ds.train_on)
+            train_on=ds.train_on, edit_pairs=ds.edit_pairs)
         return info, jobs
 
     def _job(self, ds, by_axis, rep, fixed_hash, strategies, gates_hash, assistant, compliance,

@@ -151,6 +151,8 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
         F("exclude", "block:exclude", repeat=True), F("gates", "list:gate_use"),
         F("review", "block:review"), F("export", "list:" + _choice(FORMATS)),
         F("budget", "block:budget"), F("train_on", "choice:all|skip_first"),
+        F("edit_pairs", "bool", doc="reviewer edits become preference pairs (edit chosen, "
+          "original rejected)"),
     )),
 )}
 

@@ -1,6 +1,7 @@
 """Each job kind produces the right message structure, with validated annotations."""
 
 import asyncio
+import json
 
 import pytest
 
@@ -74,8 +75,11 @@ def test_curriculum_carries_a_summary_into_the_next_session(tmp_path):
     _, [conv], completer, _ = run_one(tmp_path, job("ds:k", "curriculum", curriculum="essay"),
                                       ScriptedCompleter(script))
     assert [t.session for t in conv.turns if t.kind == "message"] == [0, 0, 1, 1]
-    [note] = [t for t in conv.turns if t.kind == "note"]
-    assert note.label == "session_summary" and note.content == "SUMMARY: can state a thesis"
+    [note] = [t for t in conv.turns if t.kind == "note" and t.label == "session_summary"]
+    assert note.content == "SUMMARY: can state a thesis"
+    states = [json.loads(t.content) for t in conv.turns if t.label == "session_state"]
+    assert [s["session"]["number"] for s in states] == [1, 2]
+    assert [s["previous_summary"] for s in states] == ["", "SUMMARY: can state a thesis"]
     later = [r for r in completer.requests if "session 2 of 2" in r.messages[0][1]]
     assert later and all("SUMMARY: can state a thesis" in r.messages[0][1] for r in later)
 
