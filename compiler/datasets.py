@@ -7,8 +7,8 @@ Incompatible combinations are errors here, before any job exists.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
-import random
 
 import attrs
 
@@ -228,10 +228,28 @@ def _cells(axes, d: DatasetDecl, el: Elaborator, seed: int, span, diags):
     excluded = total - len(kept)
     if sample is None:
         return kept, total, excluded, 0
-    if not 1 <= sample <= len(kept):
+    how, amount = sample
+    if how == "count" and not 1 <= amount <= len(kept):
         diags.append(error("E221", f"`sample` must be between 1 and {len(kept)} (the cells left)",
-                           span("sample")))
+                           span("sample"), hint="or sample a share of the cells, e.g. 30%"))
         return None, total, excluded, 0
-    rng = random.Random(f"sample|{seed}|{el.name(d.symbol)}")
-    idx = sorted(rng.sample(range(len(kept)), sample))
-    return [kept[i] for i in idx], total, excluded, len(kept) - sample
+    name = el.name(d.symbol)
+    rank = {id(cell): sample_rank(seed, name, [e.name for e in cell]) for cell in kept}
+    if how == "share":
+        chosen = [c for c in kept if rank[id(c)] < amount]
+    else:
+        cut = sorted(rank.values())[amount - 1]
+        chosen = [c for c in kept if rank[id(c)] <= cut]
+    if not chosen:
+        diags.append(error("E246", f"`sample {amount:.0%}` keeps none of the {len(kept)} cells",
+                           span("sample"), hint="raise the share"))
+        return None, total, excluded, 0
+    return chosen, total, excluded, len(kept) - len(chosen)
+
+
+def sample_rank(seed: int, dataset: str, cell: list[str]) -> float:
+    """A cell's place in [0, 1) for `sample`: a hash of the seed, the dataset and the cell
+    alone, so adding or removing other cells never changes whether this one is drawn
+    (a share keeps every sampled cell as the matrix grows)."""
+    digest = hashlib.sha256(f"sample|{seed}|{dataset}|{'/'.join(cell)}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64

@@ -147,7 +147,9 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
         F("cultures", "list:ref:culture"), F("strategies", "list:ref:strategy"),
         F("compliance", "list:ref:compliance"), F("panel", "ref:panel"),
         F("methodology", "ref:methodology"), F("curriculum", "ref:curriculum"),
-        F("per_cell", "int"), F("seed", "int"), F("sample", "int", doc="random subset of cells"),
+        F("per_cell", "int"), F("seed", "int"),
+        F("sample", "sample", doc="a share of the cells (30%: stable as the matrix grows) "
+          "or a count (the N cells ranked first by a seeded hash)"),
         F("exclude", "block:exclude", repeat=True), F("gates", "list:gate_use"),
         F("review", "block:review"), F("export", "list:" + _choice(FORMATS)),
         F("budget", "block:budget"), F("train_on", "choice:all|skip_first"),

@@ -36,7 +36,7 @@ _TYPE_WORDS = {
     "percent": "a percentage like 20%", "range": "a range like 6..8", "date": "a date like 2024-06-30",
     "regex": "a /regex/", "emotion_point": "an emotion with intensity, like shame(0.8)",
     "stages": "stages like shame(0.8) -> hopeful(0.5)", "ramp": "a ramp like 0.2 -> 0.8",
-    "word": "a name", "gate_use": "a gate name, optionally with a threshold (empathy >= 0.8)",
+    "word": "a name", "sample": "a share like 30% or a count like 12", "gate_use": "a gate name, optionally with a threshold (empathy >= 0.8)",
 }
 
 _FLAGS = {"i": re.I, "m": re.M, "s": re.S, "x": re.X}
@@ -190,6 +190,16 @@ class ValueReader:
         if isinstance(v, ast.Bool):
             return v.value
         return self.mismatch(v, "bool", what)
+
+    def _sample(self, v, what, module):
+        """`30%` -> ("share", 0.3); `12` -> ("count", 12)."""
+        if isinstance(v, ast.Percent):
+            share = self._percent(v, what, module)
+            if share is not INVALID and share <= 0:
+                return self.fail("E221", f"`{what}` must be more than 0%", v.span)
+            return share if share is INVALID else ("share", share)
+        count = self._int(v, what, module)
+        return count if count is INVALID else ("count", count)
 
     def _percent(self, v, what, module):
         if isinstance(v, ast.Percent):
