@@ -136,7 +136,10 @@ class ComplianceRule:
     pattern: Pattern | None = None  # forbid/require: what must (not) appear
     to: str = ""  # escalate: who to refer to (e.g. "988 Suicide & Crisis Lifeline")
     because: str = ""
-    regulation: str = ""  # regulation id the rule implements, if any
+    regulations: tuple[str, ...] = ()  # the regulation id(s) the rule implements
+    about: str = ""  # what the trigger is about, in words (given, or read off `when`)
+    meaning: str = ""  # forbid/require: what the pattern stands for, as a verb phrase
+    instruction: str = ""  # the sentence prompts and judges read (never a regex)
 
 
 @attrs.frozen

@@ -12,11 +12,12 @@ from collections import defaultdict
 import attrs
 
 from bdsl import ast, ir
+from bdsl.compiler import rule_words
 from bdsl.compiler.gates import gate_entity
 from bdsl.compiler.resolve import GATE, Symbol, Symbols
 from bdsl.compiler.schema import KINDS, FieldSpec
 from bdsl.compiler.values import INVALID, ValueReader, compile_pattern
-from bdsl.diagnostics import Diagnostic, Related, did_you_mean, error
+from bdsl.diagnostics import Diagnostic, Related, did_you_mean, error, warning
 from bdsl.kinds import RuleKind
 
 Fields = dict[str, list[ast.Field]]
@@ -345,26 +346,62 @@ class Elaborator:
         rules = []
         for kind in RuleKind:
             for value, mods, f in v.get(kind) or ():
-                regex = kind in (RuleKind.FORBID, RuleKind.REQUIRE)
-                pattern = value if regex else None
-                text = "" if regex else value
-                when = mods.get("when")
-                if isinstance(when, str):
-                    self.diags.append(error("E220", "`when` expects a /regex/", f.span))
+                rule = self._rule(kind, value, mods, f, regs)
+                if rule is INVALID:
                     return INVALID
-                if kind == RuleKind.ESCALATE and "to" not in mods:
-                    self.diags.append(error("E212", "`escalate` needs `to \"who\"`", f.span,
-                                            hint='e.g. escalate "crisis" to "988 Suicide & Crisis '
-                                                 'Lifeline" when /suicid/i'))
-                    return INVALID
-                to = mods.get("to", "")
-                because = mods.get("because", "")
-                if not isinstance(to, str) or not isinstance(because, str):
-                    self.diags.append(error("E220", "`to` and `because` expect a string", f.span))
-                    return INVALID
-                rules.append(ir.ComplianceRule(kind, text, when, pattern, to, because,
-                                               regs[0] if len(regs) == 1 else ""))
+                rules.append(rule)
         return ir.Compliance(self.name(sym), tuple(rules), regs)
+
+    def _rule(self, kind: RuleKind, value, mods: dict, f: ast.Field, regs: tuple[str, ...]):
+        """One compliance rule with its words (`about`, `meaning`, or read off its regexes),
+        the sentence prompts use, and the regulation(s) it implements."""
+        regex = kind in (RuleKind.FORBID, RuleKind.REQUIRE)
+        pattern = value if regex else None
+        text = "" if regex else value
+        when = mods.get("when")
+        if isinstance(when, str):
+            self.diags.append(error("E220", "`when` expects a /regex/", f.span))
+            return INVALID
+        if kind == RuleKind.ESCALATE and "to" not in mods:
+            self.diags.append(error("E212", "`escalate` needs `to \"who\"`", f.span,
+                                    hint='e.g. escalate "crisis" to "988 Suicide & Crisis '
+                                         'Lifeline" when /suicid/i'))
+            return INVALID
+        words = {k: mods.get(k, "") for k in ("to", "because", "about", "meaning", "under")}
+        bad = [k for k, x in words.items() if not isinstance(x, str)]
+        if bad:
+            self.diags.append(error("E220", f"`{bad[0]}` expects a string", _mod_span(f, bad[0])))
+            return INVALID
+        under = words["under"]
+        if under and regs and under not in regs:
+            near = did_you_mean(under, regs)
+            self.diags.append(error(
+                "E271", f"`under \"{under}\"`: this block cites {', '.join(regs)}",
+                _mod_span(f, "under"), hint=f"did you mean `{near}`?" if near else
+                f"add \"{under}\" to the block's `regulation [...]`"))
+            return INVALID
+        if under and not regs:
+            self.diags.append(error("E271", f"`under \"{under}\"` but the block cites no "
+                                    "regulation", _mod_span(f, "under"),
+                                    hint=f'add `regulation ["{under}"]` to the block'))
+            return INVALID
+        if not under and len(regs) > 1:
+            self.diags.append(warning(
+                "W273", f"this {kind} rule does not say which of {', '.join(regs)} it "
+                "implements; the audit trail will name all of them", f.key.span,
+                hint=f'add `under "{regs[0]}"` (or the one it implements)'))
+        rule_regs = (under,) if under else regs
+        about = rule_words.trigger_words(words["about"], when)
+        if about is None:
+            self.diags.append(warning(
+                "W272", f"the {kind} rule's trigger is too complex to describe in words; "
+                "prompts will not say what it is about", _mod_span(f, "when"),
+                hint='add `about "..."`, e.g. about "investing or stocks"'))
+            about = ""
+        sentence = rule_words.instruction(kind, text, about, words["meaning"], pattern,
+                                          words["to"], words["because"], rule_regs)
+        return ir.ComplianceRule(kind, text, when, pattern, words["to"], words["because"],
+                                 rule_regs, about, words["meaning"], sentence)
 
     def _methodology(self, sym, v, fields):
         return ir.Methodology(self.name(sym), v["summary"], tuple(v.get("principles") or ()),
@@ -384,6 +421,10 @@ class Elaborator:
 
     def _dataset(self, sym, v, fields):
         return DatasetDecl(sym, v, fields)
+
+def _mod_span(f: ast.Field, keyword: str):
+    return next((m.span for m in f.modifiers if m.keyword == keyword), f.span)
+
 
 def _merge_maps(parent: ast.Field, child: ast.Field) -> ast.Field:
     if not (isinstance(parent.value, ast.Block) and isinstance(child.value, ast.Block)):

@@ -116,11 +116,12 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
     ), extendable=True),
     KindSpec("compliance", "rules a regulated assistant follows", (
         F("regulation", "list:str", doc="ids of `regulation` headers these rules implement"),
-        F("disclaimer", "text", repeat=True, modifiers=("when",)),
-        F("forbid", "regex", repeat=True, modifiers=("because",)),
-        F("require", "regex", repeat=True, modifiers=("when", "because")),
-        F("escalate", "str", repeat=True, modifiers=("to", "when")),
-        F("qualify", "text", repeat=True, modifiers=("when",),
+        F("disclaimer", "text", repeat=True, modifiers=("when", "about", "under")),
+        F("forbid", "regex", repeat=True, modifiers=("meaning", "because", "under")),
+        F("require", "regex", repeat=True,
+          modifiers=("when", "about", "meaning", "because", "under")),
+        F("escalate", "str", repeat=True, modifiers=("to", "when", "about", "under")),
+        F("qualify", "text", repeat=True, modifiers=("when", "about", "under"),
           doc="ask a qualifying question before answering when the trigger matches"),
     )),
     KindSpec("methodology", "a named way of working to teach by example", (

@@ -30,10 +30,16 @@ STRATEGIES = (ir.Strategy("validate", "Name and normalize the feeling.", 0.7, 1.
 CULTURE = ir.Culture("es_mx", "es-MX", "Spanish", politeness="high")
 COMPLIANCE = ir.Compliance("finra", (
     ir.ComplianceRule("disclaimer", "Not a guarantee of future results.",
-                      when=ir.Pattern("invest", "i")),
+                      when=ir.Pattern("invest", "i"), about="investing",
+                      instruction='Whenever the conversation touches on investing, include this '
+                                  'disclaimer: "Not a guarantee of future results."'),
     ir.ComplianceRule("escalate", to="988 Suicide & Crisis Lifeline",
-                      when=ir.Pattern("hopeless|suicid", "i")),
-    ir.ComplianceRule("forbid", "promise returns", pattern=ir.Pattern("guaranteed", "i"))))
+                      when=ir.Pattern("hopeless|suicid", "i"), about="hopelessness or suicide",
+                      instruction="When the person mentions hopelessness or suicide, refer them "
+                                  "to 988 Suicide & Crisis Lifeline."),
+    ir.ComplianceRule("forbid", "promise returns", pattern=ir.Pattern("guaranteed", "i"),
+                      meaning="promise guaranteed returns",
+                      instruction="Never promise guaranteed returns.")))
 PERSPECTIVES = (ir.Perspective("surgeon", "Orthopedic surgeon", focus="surgical outcomes",
                                blind_spots=("nutrition",)),
                 ir.Perspective("physio", "Physiotherapist", focus="function"),
