@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import re
 
+# the standard library's own regex parser (public as sre_parse before 3.11)
+from re import _constants as sre_c  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+
 from bdsl import ir
 from bdsl.kinds import RuleKind
-
-try:  # the regex parser moved in 3.11; both are the standard library's own
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-    from re import _constants as sre_c  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import sre_constants as sre_c
-    import sre_parse
 
 MAX_PHRASES = 8
 
