@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import attrs
 
-from bdsl.kinds import GateKind, JobKind, PanelMode, Role, RuleKind
+from bdsl.kinds import GateKind, JobKind, PanelMode, Protocol, Role, RuleKind
 
 PLAN_FORMAT = 1
 
@@ -76,6 +76,7 @@ class ArcStage:
     intensity: float
     valence: float
     turns: tuple[int, int] | None = None  # explicit 1-based user-turn range, if given
+    assistant: str = ""  # a strategy the stage binds for its assistant turns, if given
 
 
 @attrs.frozen
@@ -104,11 +105,18 @@ class Topic:
 class Strategy:
     name: str
     description: str
-    min_intensity: float
-    max_intensity: float
+    min_intensity: float | None  # None: no band; used only where an arc stage binds it
+    max_intensity: float | None
     techniques: tuple[str, ...] = ()
     avoid: tuple[str, ...] = ()
+    protocol: Protocol | None = attrs.field(
+        default=None, converter=attrs.converters.optional(Protocol))
+    escalation: str = ""  # referral: the label of the escalate rules it refers to ("" = all)
     hash: str = ""
+
+    @property
+    def banded(self) -> bool:
+        return self.min_intensity is not None
 
 
 @attrs.frozen
@@ -264,6 +272,8 @@ class TurnTarget:
     valence: float | None = None
     strategy: str = ""
     train: bool = True  # assistant turns only: weight in training exports
+    protocol: Protocol | None = attrs.field(  # what this assistant turn must do, if anything
+        default=None, converter=attrs.converters.optional(Protocol))
 
 
 @attrs.frozen

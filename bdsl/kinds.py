@@ -47,6 +47,12 @@ class RuleKind(StrEnum):
     QUALIFY = "qualify"
 
 
+class Protocol(StrEnum):
+    """What an assistant turn must do, beyond its strategy's style."""
+
+    REFERRAL = "referral"  # refer the person to the dataset's escalation resource(s)
+
+
 class PanelMode(StrEnum):
     EXPLICIT = "explicit"
     DELIBERATION = "deliberation"

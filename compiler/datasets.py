@@ -18,7 +18,7 @@ from bdsl.compiler.resolve import Symbol
 from bdsl.compiler.schema import AXES
 from bdsl.compiler.values import INVALID
 from bdsl.diagnostics import Diagnostic, error, warning
-from bdsl.kinds import JOB_KINDS, JobKind, RuleKind, infer_job_kind
+from bdsl.kinds import JOB_KINDS, JobKind, Protocol, RuleKind, infer_job_kind
 
 KNOWN_LOCAL_MODELS = ("smollm2",)
 
@@ -41,7 +41,8 @@ class DatasetSetup:
     methodology: ir.Methodology | None
     curriculum: ir.Curriculum | None
     compliance: tuple[ir.Compliance, ...]
-    strategies: tuple[ir.Strategy, ...]
+    strategies: tuple[ir.Strategy, ...]  # picked by the user's intensity
+    bound_strategies: tuple[ir.Strategy, ...]  # bound by arc stages (`assistant: name`)
     gates: tuple[ir.Gate, ...]
     thresholds: tuple[tuple[str, float], ...]
     review: ir.ReviewPolicy
@@ -88,7 +89,9 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
     compliance = tuple(c for c in (ent(s) for s in v.get("compliance") or ()) if c)
     strategy_syms = v.get("strategies") or all_strategies
     strategies = tuple(s for s in (ent(x) for x in strategy_syms) if s)
-    _check_crisis(arcs, compliance, span("arcs"), diags)
+    bound = tuple({st.assistant: el.named[("strategy", st.assistant)] for arc in arcs if arc
+                   for st in arc.stages if st.assistant}.values())
+    _check_crisis(arcs, bound, compliance, span("arcs"), diags)
     _check_strategy_coverage(strategies, span("strategies"), diags)
     exports = tuple(v.get("export") or ("openai",))
     gates, thresholds = [], []
@@ -131,7 +134,8 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
         name=el.name(sym), kind=kind, model=model, judge_model=v.get("judge_model") or model.name,
         assistant=assistant, axes=tuple(axes), cells=tuple(cells), total_cells=total,
         excluded=excluded, unsampled=unsampled, per_cell=per_cell, seed=seed, panel=panel, methodology=methodology,
-        curriculum=curriculum, compliance=compliance, strategies=strategies, gates=tuple(gates),
+        curriculum=curriculum, compliance=compliance, strategies=strategies,
+        bound_strategies=bound, gates=tuple(gates),
         thresholds=tuple(thresholds), review=review, exports=exports, budget=budget,
         train_on=v.get("train_on") or "all", edit_pairs=bool(v.get("edit_pairs")))
 
@@ -160,22 +164,38 @@ def _check_kind(kind, panel, methodology, curriculum, v, span, diags) -> None:
                            f"`{panel.name}` is `{panel.mode}`", span("panel")))
 
 
-def _check_crisis(arcs, compliance, arcs_span, diags) -> None:
-    escalates = any(r.kind == RuleKind.ESCALATE for c in compliance for r in c.rules)
+def _check_crisis(arcs, bound, compliance, arcs_span, diags) -> None:
+    """An arc that refers (a stage binding a referral strategy, or a `referred` stage) needs
+    somewhere to refer to: an escalate rule in the dataset's compliance (with the label the
+    referral strategy names, if it names one)."""
+    labels = {r.text for c in compliance for r in c.rules if r.kind == RuleKind.ESCALATE}
+    referral = {s.name: s for s in bound if s.protocol == Protocol.REFERRAL}
     for arc in arcs:
-        if arc is not None and any(st.emotion == "referred" for st in arc.stages) and not escalates:
+        if arc is None:
+            continue
+        needs = [referral[st.assistant] for st in arc.stages if st.assistant in referral]
+        if not labels and (needs or any(st.emotion == "referred" for st in arc.stages)):
             diags.append(error(
-                "E244", f"arc `{arc.name}` ends in a referral, but no compliance rule in this "
-                "dataset says where to refer", arcs_span,
+                "E244", f"arc `{arc.name}` refers the person to help, but no compliance rule in "
+                "this dataset says where to refer", arcs_span,
                 hint="add `compliance [std.compliance.crisis_988]` or an `escalate ... to ...` rule"))
+        for s in needs:
+            if labels and s.escalation and s.escalation not in labels:
+                diags.append(error(
+                    "E244", f"arc `{arc.name}` binds `{s.name}`, which refers to `escalate "
+                    f"\"{s.escalation}\"` rules, and this dataset has none", arcs_span,
+                    hint="its escalate rules are labelled: " + ", ".join(sorted(labels))))
 
 
 def _check_strategy_coverage(strategies, span, diags) -> None:
     if not strategies:
         return
+    banded = [s for s in strategies if s.banded]
+    if not banded:
+        return
     points = [i / 20 for i in range(21)]
     gaps = [p for p in points if not any(s.min_intensity <= p <= s.max_intensity
-                                         for s in strategies)]
+                                         for s in banded)]
     if gaps:
         diags.append(warning("W252", f"no response strategy covers intensity {gaps[0]:.2f}",
                              span, hint="assistant turns after such user turns get no strategy"))

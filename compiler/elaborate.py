@@ -38,6 +38,7 @@ class Elaborator:
         self.diags = diags
         self.read = ValueReader(symbols, diags)
         self.done: dict[Symbol, object] = {}
+        self.named: dict[tuple[str, str], object] = {}  # (kind, plan name) -> entity
         self.in_progress: set[Symbol] = set()
         self.names = self._plan_names()
         self.module_by_path = {m.source.path: key for key, m in symbols.graph.modules.items()}
@@ -76,6 +77,8 @@ class Elaborator:
         finally:
             self.in_progress.discard(sym)
         self.done[sym] = result
+        if result is not INVALID:
+            self.named[(sym.kind, self.name(sym))] = result
         return result
 
     def _build(self, sym: Symbol):
@@ -277,10 +280,13 @@ class Elaborator:
             return INVALID
         user_turns_min = (int(lo) + (1 if opens == "user" else 0)) // 2
         stages = []
-        for emo_sym, intensity, turns in v["stages"]:
+        for emo_sym, intensity, turns, strategy in v["stages"]:
             emo = self.get(emo_sym)
+            if strategy is not None and self.get(strategy) is INVALID:
+                return INVALID
             stages.append(ir.ArcStage(self.name(emo_sym), intensity,
-                                      emo.valence if isinstance(emo, ir.Emotion) else 0.0, turns))
+                                      emo.valence if isinstance(emo, ir.Emotion) else 0.0, turns,
+                                      self.name(strategy) if strategy is not None else ""))
         stage_span = fields["stages"][-1].value.span
         if len(stages) > user_turns_min:
             self.diags.append(error(
@@ -306,13 +312,14 @@ class Elaborator:
                         v.get("domain") or "", tuple(v.get("tags") or ()))
 
     def _strategy(self, sym, v, fields):
-        lo, hi = v["intensity"]
-        if not (0 <= lo <= hi <= 1):
+        lo, hi = v.get("intensity") or (None, None)
+        if lo is not None and not (0 <= lo <= hi <= 1):
             self.diags.append(error("E221", "strategy intensity must be a range within 0..1",
                                     fields["intensity"][-1].value.span))
             return INVALID
         return ir.Strategy(self.name(sym), v["description"], lo, hi,
-                           tuple(v.get("techniques") or ()), tuple(v.get("avoid") or ()))
+                           tuple(v.get("techniques") or ()), tuple(v.get("avoid") or ()),
+                           v.get("protocol"), v.get("escalation") or "")
 
     def _perspective(self, sym, v, fields):
         return ir.Perspective(self.name(sym), v["title"], v.get("role") or "",

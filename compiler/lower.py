@@ -43,6 +43,8 @@ class Lowerer:
     def dataset_jobs(self, ds: DatasetSetup) -> tuple[ir.DatasetInfo, list[ir.Job]]:
         assistant = self.use("personas", ds.assistant)
         strategies = [self.use("strategies", s) for s in ds.strategies]
+        bound = {s.name: self.use("strategies", s) for s in ds.bound_strategies}
+        context_strategies = strategies + [s for s in bound.values() if s not in strategies]
         compliance = [self.use("compliance", c) for c in ds.compliance]
         gates = [self.use("gates", g) for g in ds.gates]
         panel = self.use("panels", ds.panel) if ds.panel else None
@@ -52,7 +54,7 @@ class Lowerer:
         model_data = to_data(ds.model)
         fixed = {
             "format": ir.PLAN_FORMAT, "kind": ds.kind, "model": model_data,
-            "assistant": assistant.hash, "strategies": [s.hash for s in strategies],
+            "assistant": assistant.hash, "strategies": [s.hash for s in context_strategies],
             "compliance": [c.hash for c in compliance], "panel": panel.hash if panel else "",
             "methodology": methodology.hash if methodology else "",
             "curriculum": curriculum.hash if curriculum else "",
@@ -66,8 +68,9 @@ class Lowerer:
             by_axis = {axis: self.use(_TABLE[axis], e) for axis, e in zip(axis_names, cell,
                                                                           strict=True)}
             for rep in range(ds.per_cell):
-                jobs.append(self._job(ds, by_axis, rep, fixed_hash, strategies, gates_hash,
-                                      assistant, compliance, panel, methodology, curriculum))
+                jobs.append(self._job(ds, by_axis, rep, fixed_hash, strategies, bound,
+                                      context_strategies, gates_hash, assistant, compliance,
+                                      panel, methodology, curriculum))
         axes = tuple((axis, tuple(e.name for e in ents)) for axis, ents in ds.axes)
         info = ir.DatasetInfo(
             name=ds.name, kind=ds.kind, model=ds.model, judge_model=ds.judge_model, axes=axes,
@@ -76,8 +79,8 @@ class Lowerer:
             train_on=ds.train_on, edit_pairs=ds.edit_pairs)
         return info, jobs
 
-    def _job(self, ds, by_axis, rep, fixed_hash, strategies, gates_hash, assistant, compliance,
-             panel, methodology, curriculum) -> ir.Job:
+    def _job(self, ds, by_axis, rep, fixed_hash, strategies, bound, context_strategies,
+             gates_hash, assistant, compliance, panel, methodology, curriculum) -> ir.Job:
         user, arc = by_axis.get("users"), by_axis.get("arcs")
         topic, culture = by_axis.get("topics"), by_axis.get("cultures")
         cell = tuple((axis, e.name) for axis, e in by_axis.items())
@@ -87,18 +90,18 @@ class Lowerer:
         skip_first = ds.train_on == "skip_first"
         turns, sessions, turns_hash = (), (), ""
         if ds.kind == JobKind.CURRICULUM and curriculum is not None:
-            sessions = tuple(_sessions(curriculum, arc, strategies, rng, skip_first))
+            sessions = tuple(_sessions(curriculum, arc, strategies, bound, rng, skip_first))
             turns_hash = canonical_hash(to_data(sessions))
         else:
             n = rng.choice(valid_lengths(arc)) if arc is not None else 2
-            turns, turns_hash = self._targets(arc, n, strategies, skip_first)
+            turns, turns_hash = self._targets(arc, n, strategies, bound, skip_first)
         context = ir.JobContext(
             assistant=assistant.name, user=user.name if user else "", arc=arc.name if arc else "",
             topic=topic.name if topic else "", culture=culture.name if culture else "",
             panel=panel.name if panel else "", methodology=methodology.name if methodology else "",
             curriculum=curriculum.name if curriculum else "",
             compliance=tuple(c.name for c in compliance),
-            strategies=tuple(s.name for s in strategies))
+            strategies=tuple(s.name for s in context_strategies))
         content = {
             "fixed": fixed_hash, "cell": [list(c) for c in cell], "replicate": rep, "seed": seed,
             "entities": {axis: e.hash for axis, e in by_axis.items()}, "turns": turns_hash,
@@ -111,13 +114,14 @@ class Lowerer:
             content_hash=canonical_hash(content), gates_hash=gates_hash)
 
 
-    def _targets(self, arc, n: int, strategies, skip_first: bool):
-        key = (arc.name if arc else "", n, skip_first, tuple(s.name for s in strategies))
+    def _targets(self, arc, n: int, strategies, bound, skip_first: bool):
+        key = (arc.name if arc else "", n, skip_first, tuple(s.name for s in strategies),
+               tuple(bound))
         if key not in self._turns:
             if arc is None:
                 turns = (ir.TurnTarget(0, Role.USER, -1), ir.TurnTarget(1, Role.ASSISTANT, -1))
             else:
-                turns = tuple(turn_targets(arc, n, strategies, skip_first))
+                turns = tuple(turn_targets(arc, n, strategies, skip_first, bound=bound))
             self._turns[key] = (turns, canonical_hash(to_data(turns)))
         return self._turns[key]
 
@@ -133,9 +137,12 @@ def valid_lengths(arc: ir.Arc, at_least: int = 0) -> list[int]:
     return [n for n in range(lo, hi + 1) if (n % 2 == 1) == same] or [lo + 1]
 
 
-def turn_targets(arc: ir.Arc, n: int, strategies, skip_first: bool, start: int = 0
-                 ) -> list[ir.TurnTarget]:
-    """n messages alternating from `arc.opens`; user turns follow the stages in order."""
+def turn_targets(arc: ir.Arc, n: int, strategies, skip_first: bool, start: int = 0,
+                 bound: dict | None = None) -> list[ir.TurnTarget]:
+    """n messages alternating from `arc.opens`; user turns follow the stages in order.
+    An assistant turn takes the strategy its stage binds (`assistant: name`, with that
+    strategy's protocol), else the band that holds the user's intensity before it."""
+    bound = bound or {}
     roles = [Role.USER, Role.ASSISTANT] if arc.opens == Role.USER else [Role.ASSISTANT, Role.USER]
     user_count = sum(1 for i in range(n) if roles[i % 2] == Role.USER)
     stage_of = _stage_per_user_turn(arc.stages, user_count)
@@ -153,8 +160,11 @@ def turn_targets(arc: ir.Arc, n: int, strategies, skip_first: bool, start: int =
             idx, st = last_user if last_user else (0, arc.stages[0])
             train = not (skip_first and first_assistant)
             first_assistant = False
-            out.append(ir.TurnTarget(start + i, Role.ASSISTANT, idx,
-                                     strategy=pick_strategy(strategies, st.intensity), train=train))
+            chosen = bound.get(st.assistant) if st.assistant else None
+            out.append(ir.TurnTarget(
+                start + i, Role.ASSISTANT, idx, train=train,
+                strategy=chosen.name if chosen else pick_strategy(strategies, st.intensity),
+                protocol=chosen.protocol if chosen else None))
     return out
 
 
@@ -180,13 +190,14 @@ def _stage_per_user_turn(stages, user_count: int) -> list[int]:
 
 def pick_strategy(strategies, intensity: float) -> str:
     """The narrowest strategy whose band holds the intensity (first declared wins ties)."""
-    fits = [s for s in strategies if s.min_intensity <= intensity <= s.max_intensity]
+    fits = [s for s in strategies if s.banded and s.min_intensity <= intensity <= s.max_intensity]
     if not fits:
         return ""
     return min(fits, key=lambda s: s.max_intensity - s.min_intensity).name
 
 
-def _sessions(cur: ir.Curriculum, arc, strategies, rng: random.Random, skip_first: bool):
+def _sessions(cur: ir.Curriculum, arc, strategies, bound, rng: random.Random,
+              skip_first: bool):
     total = cur.sessions
     index = 0
     for i in range(total):
@@ -197,7 +208,7 @@ def _sessions(cur: ir.Curriculum, arc, strategies, rng: random.Random, skip_firs
         n = rng.randint(lo, hi)
         if arc is not None:
             turns = turn_targets(arc, valid_lengths(arc, n)[0], strategies,
-                                 skip_first and i == 0, start=index)
+                                 skip_first and i == 0, start=index, bound=bound)
         else:
             turns = [ir.TurnTarget(index + k, Role.USER if k % 2 == 0 else Role.ASSISTANT, -1)
                      for k in range(n)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import attrs
 
 from bdsl.export.formats import FORMATS
-from bdsl.kinds import JobKind, PanelMode
+from bdsl.kinds import JobKind, PanelMode, Protocol
 
 
 @attrs.frozen
@@ -82,7 +82,8 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
         F("description", "text"),
     ), extendable=True),
     KindSpec("arc", "an emotional trajectory across a conversation", (
-        F("stages", "stages", required=True, doc="emotion(intensity) -> ..., keyless in the body"),
+        F("stages", "stages", required=True, doc="emotion(intensity[, turns: a..b][, "
+          "assistant: strategy]) -> ..., keyless in the body"),
         F("turns", "range", required=True, doc="messages in the conversation, e.g. 6..8"),
         F("description", "text"),
         F("opens", "choice:user|assistant"), F("closes", "choice:user|assistant"),
@@ -92,9 +93,14 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
         F("tags", "list:str"),
     ), positional=("title",)),
     KindSpec("strategy", "a response strategy for a band of user intensity", (
-        F("intensity", "range", required=True, doc="user intensity band, e.g. 0.7..1.0"),
+        F("intensity", "range", doc="user intensity band, e.g. 0.7..1.0; without one the "
+          "strategy is used only where an arc stage binds it (`assistant: name`)"),
         F("description", "text", required=True),
         F("techniques", "list:str"), F("avoid", "list:str"),
+        F("protocol", _choice(Protocol), doc="what the turn must do: `referral` refers to "
+          "the dataset's escalation resource (checked by the stage_protocols gate)"),
+        F("escalation", "str", doc="referral: which `escalate` rules to refer to, by their "
+          "label (e.g. \"crisis\"); default all of the dataset's"),
     )),
     KindSpec("perspective", "a viewpoint for panels", (
         F("title", "str", required=True), F("role", "str"), F("focus", "text"),

@@ -238,7 +238,8 @@ class ValueReader:
         return stage if stage is INVALID else (stage[0], stage[1])
 
     def stage(self, call: ast.Call, what: str, module: str, allow_turns: bool = True):
-        """`emotion(intensity[, turns: a..b])` -> (Symbol, intensity, turns|None)."""
+        """`emotion(intensity[, turns: a..b][, assistant: strategy])` ->
+        (Symbol, intensity, turns|None, strategy Symbol|None)."""
         found = self.symbols.lookup(module, call.callee, "emotion")
         ok = True
         if isinstance(found, Diagnostic):
@@ -250,7 +251,7 @@ class ValueReader:
             return INVALID
         intensity = self._bounded(call.args[0], f"intensity of {call.callee.dotted}", 0.0, 1.0,
                                   "unit")
-        turns = None
+        turns = strategy = None
         for kw in call.kwargs:
             if kw.name.text == "turns" and allow_turns:
                 turns = self._range(kw.value, "stage turns", module)
@@ -258,13 +259,16 @@ class ValueReader:
                                              or not float(turns[1]).is_integer()):
                     turns = self.fail("E221", "stage turns are whole user-turn numbers from 1",
                                       kw.value.span)
+            elif kw.name.text == "assistant" and allow_turns:
+                strategy = self.read(kw.value, "ref:strategy", module, "stage assistant")
             else:
                 self.fail("E210", f"unknown argument `{kw.name.text}`", kw.name.span,
-                          "a stage takes `turns: a..b`" if allow_turns else None)
+                          "a stage takes `turns: a..b` and `assistant: strategy`"
+                          if allow_turns else None)
                 ok = False
-        if not ok or intensity is INVALID or turns is INVALID:
+        if not ok or INVALID in (intensity, turns, strategy):
             return INVALID
-        return found, intensity, (int(turns[0]), int(turns[1])) if turns else None
+        return found, intensity, (int(turns[0]), int(turns[1])) if turns else None, strategy
 
     def _stages(self, v, what, module):
         items = v.items if isinstance(v, ast.Chain) else (v,)

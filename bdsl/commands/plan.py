@@ -78,7 +78,9 @@ def _prompts(plan, index, job) -> None:
 def _describe(index, label: str, name: str) -> str:
     if label == "arc":
         arc = index.arc[name]
-        stages = " -> ".join(f"{s.emotion}({s.intensity:g})" for s in arc.stages)
+        stages = " -> ".join(f"{s.emotion}({s.intensity:g}"
+                             + (f", assistant: {s.assistant})" if s.assistant else ")")
+                             for s in arc.stages)
         return f": {stages}, {arc.min_turns}..{arc.max_turns} messages"
     if label == "topic":
         return f": {index.topic[name].title}"
@@ -94,4 +96,5 @@ def _turns(turns) -> None:
             click.echo(f"    {t.index:>2} user       target {target}")
         else:
             weight = "" if t.train else "  (not trained on)"
-            click.echo(f"    {t.index:>2} assistant  strategy {t.strategy or '-'}{weight}")
+            must = f"  must: {t.protocol}" if t.protocol else ""
+            click.echo(f"    {t.index:>2} assistant  strategy {t.strategy or '-'}{must}{weight}")

@@ -62,6 +62,9 @@ CHECKS: dict[str, CheckSpec] = {c.name: c for c in (
        doc="a `qualify` trigger is answered with a qualifying question first"),
     _c("crisis_referral", f"{_CHECKS}:crisis_referral", ("line",),
        doc="crisis turns get a referral and no domain advice"),
+    _c("stage_protocols", "bdsl.gates.protocol_checks:stage_protocols",
+       doc="assistant turns an arc stage binds to a protocol follow it (referral: name the "
+           "resource)"),
     _c("arc_conformance", f"{_CHECKS}:arc_conformance", ("tolerance",),
        doc="annotated user emotions follow the arc's targets"),
     _c("sentiment_trend", f"{_DATA}:sentiment_trend", ("tolerance",),

@@ -23,7 +23,9 @@ from bdsl.serialize import from_json
 def gate_context(index: ir.PlanIndex, job: ir.Job) -> GateContext:
     rules = tuple(r for name in job.context.compliance if name in index.compliance
                   for r in index.compliance[name].rules)
-    return GateContext(index.arc.get(job.context.arc), rules, dict(job.gate_thresholds))
+    strategies = {s: index.strategy[s] for s in job.context.strategies if s in index.strategy}
+    return GateContext(index.arc.get(job.context.arc), rules, dict(job.gate_thresholds),
+                       strategies)
 
 
 def is_dataset_gate(gate: ir.Gate) -> bool:

@@ -26,6 +26,7 @@ class GateContext:
     arc: ir.Arc | None = None
     compliance: tuple[ir.ComplianceRule, ...] = ()
     thresholds: dict = attrs.field(factory=dict)  # per-dataset judged overrides
+    strategies: dict = attrs.field(factory=dict)  # name -> ir.Strategy the job may use
 
 
 def turns_of(conv) -> list[Turn]:
