@@ -65,6 +65,8 @@ CHECKS: dict[str, CheckSpec] = {c.name: c for c in (
     _c("stage_protocols", "bdsl.gates.protocol_checks:stage_protocols",
        doc="assistant turns an arc stage binds to a protocol follow it (referral: name the "
            "resource)"),
+    _c("reply_language", "bdsl.gates.language:reply_language", ("min_letters",),
+       doc="every assistant reply is in the culture pack's language (lingua)"),
     _c("arc_conformance", f"{_CHECKS}:arc_conformance", ("tolerance",),
        doc="annotated user emotions follow the arc's targets"),
     _c("sentiment_trend", f"{_DATA}:sentiment_trend", ("tolerance",),

@@ -25,7 +25,7 @@ def gate_context(index: ir.PlanIndex, job: ir.Job) -> GateContext:
                   for r in index.compliance[name].rules)
     strategies = {s: index.strategy[s] for s in job.context.strategies if s in index.strategy}
     return GateContext(index.arc.get(job.context.arc), rules, dict(job.gate_thresholds),
-                       strategies)
+                       strategies, index.culture.get(job.context.culture))
 
 
 def is_dataset_gate(gate: ir.Gate) -> bool:

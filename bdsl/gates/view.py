@@ -27,6 +27,7 @@ class GateContext:
     compliance: tuple[ir.ComplianceRule, ...] = ()
     thresholds: dict = attrs.field(factory=dict)  # per-dataset judged overrides
     strategies: dict = attrs.field(factory=dict)  # name -> ir.Strategy the job may use
+    culture: ir.Culture | None = None
 
 
 def turns_of(conv) -> list[Turn]:
