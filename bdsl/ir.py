@@ -204,6 +204,9 @@ class Curriculum:
     skills: tuple[str, ...] = ()
     learner_states: tuple[str, ...] = ()
     turns_per_session: tuple[int, int] = (4, 6)
+    # difficulty change after a session, by measured outcome (mastered or a learner state)
+    adapt: tuple[tuple[str, float], ...] = ()
+    mastered_at: float = 0.7
     hash: str = ""
 
 
@@ -278,6 +281,10 @@ class TurnTarget:
 
 @attrs.frozen
 class SessionPlan:
+    """A session as planned. Only the first session's difficulty and learner state are
+    used as given; later ones are decided at run time from the previous session's measured
+    outcome (see bdsl.engine.kinds.curriculum). `difficulty` is the ramp's planned value."""
+
     index: int
     difficulty: float
     learner_state: str

@@ -53,6 +53,18 @@ class Protocol(StrEnum):
     REFERRAL = "referral"  # refer the person to the dataset's escalation resource(s)
 
 
+class LearnerState(StrEnum):
+    FLOW = "flow"
+    OVERLOAD = "overload"
+    BOREDOM = "boredom"
+    PRODUCTIVE_STRUGGLE = "productive_struggle"
+
+
+# What a curriculum session's outcome can be: a learner state, or mastery of the skill.
+MASTERED = "mastered"
+SESSION_OUTCOMES = (MASTERED, *LearnerState)
+
+
 class PanelMode(StrEnum):
     EXPLICIT = "explicit"
     DELIBERATION = "deliberation"

@@ -18,7 +18,7 @@ from bdsl.compiler.resolve import GATE, Symbol, Symbols
 from bdsl.compiler.schema import KINDS, FieldSpec
 from bdsl.compiler.values import INVALID, ValueReader, compile_pattern
 from bdsl.diagnostics import Diagnostic, Related, did_you_mean, error, warning
-from bdsl.kinds import RuleKind
+from bdsl.kinds import MASTERED, SESSION_OUTCOMES, RuleKind
 
 Fields = dict[str, list[ast.Field]]
 
@@ -422,12 +422,34 @@ class Elaborator:
                                     fields["sessions"][-1].value.span))
             return INVALID
         turns = v.get("turns") or (4, 6)
-        return ir.Curriculum(self.name(sym), v["sessions"], v["difficulty"][0], v["difficulty"][1],
+        start, end = v["difficulty"]
+        adapt = v.get("adapt") or default_adapt(start, end, v["sessions"])
+        for key in adapt:
+            if key not in SESSION_OUTCOMES:
+                near = did_you_mean(key, SESSION_OUTCOMES)
+                field = next(f for f in fields["adapt"][-1].value.fields if f.key.text == key)
+                self.diags.append(error("E210", f"`adapt` has no outcome `{key}`", field.key.span,
+                                        hint=f"did you mean `{near}`?" if near else
+                                        "outcomes: " + ", ".join(SESSION_OUTCOMES)))
+                return INVALID
+        mastered_at = v.get("mastered_at")
+        return ir.Curriculum(self.name(sym), v["sessions"], start, end,
                              v["mastery"], tuple(v.get("skills") or ()),
-                             tuple(v.get("learner_states") or ()), (int(turns[0]), int(turns[1])))
+                             tuple(v.get("learner_states") or ()), (int(turns[0]), int(turns[1])),
+                             tuple((k, round(float(x), 4)) for k, x in sorted(adapt.items())),
+                             0.7 if mastered_at is None else mastered_at)
 
     def _dataset(self, sym, v, fields):
         return DatasetDecl(sym, v, fields)
+
+def default_adapt(start: float, end: float, sessions: int) -> dict[str, float]:
+    """Without `adapt`: one ramp step up after mastery, flow or boredom, none after
+    productive struggle, one step down after overload."""
+    step = abs(end - start) / (sessions - 1) if sessions > 1 else 0.1
+    step = step or 0.1
+    return {MASTERED: step, "flow": step, "boredom": step, "productive_struggle": 0.0,
+            "overload": -step}
+
 
 def _mod_span(f: ast.Field, keyword: str):
     return next((m.span for m in f.modifiers if m.keyword == keyword), f.span)

@@ -203,7 +203,8 @@ def _sessions(cur: ir.Curriculum, arc, strategies, bound, rng: random.Random,
     for i in range(total):
         diff = cur.difficulty_start + (cur.difficulty_end - cur.difficulty_start) * (
             i / (total - 1) if total > 1 else 0.0)
-        state = rng.choice(cur.learner_states) if cur.learner_states else ""
+        # only the first session's state is chosen here; later ones are measured at run time
+        state = rng.choice(cur.learner_states) if cur.learner_states and i == 0 else ""
         lo, hi = cur.turns_per_session
         n = rng.randint(lo, hi)
         if arc is not None:

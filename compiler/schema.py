@@ -13,7 +13,7 @@ from __future__ import annotations
 import attrs
 
 from bdsl.export.formats import FORMATS
-from bdsl.kinds import JobKind, PanelMode, Protocol
+from bdsl.kinds import SESSION_OUTCOMES, JobKind, LearnerState, PanelMode, Protocol
 
 
 @attrs.frozen
@@ -139,8 +139,12 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
     KindSpec("curriculum", "a learning path over several sessions", (
         F("sessions", "int", required=True), F("difficulty", "ramp", required=True),
         F("mastery", "text", required=True), F("skills", "list:str"),
-        F("learner_states", "list:choice:flow|overload|boredom|productive_struggle"),
+        F("learner_states", "list:" + _choice(LearnerState),
+          doc="states the first session may start in; later ones are measured"),
         F("turns", "range", doc="messages per session"),
+        F("adapt", "map:signed", doc="difficulty change after a session, by its measured "
+          "outcome: " + ", ".join(SESSION_OUTCOMES) + " (e.g. { mastered: 0.15, overload: -0.2 })"),
+        F("mastered_at", "unit", doc="judged mastery score that counts as mastered (0.7)"),
     )),
     KindSpec("template", "override of a stdlib jinja2 prompt template", (
         F("source", "text", required=True),

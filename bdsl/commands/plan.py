@@ -43,9 +43,19 @@ def plan_cmd(spec: str, job_key: str | None, prompts: bool) -> None:
         click.echo(f"  gates      {', '.join(job.gates)}")
     sessions = job.sessions or ()
     if sessions:
+        cur = index.curriculum.get(ctx.curriculum)
+        if cur is not None:
+            click.echo("  adapts    after each session, difficulty "
+                       + ", ".join(f"{k} {d:+.2f}" for k, d in cur.adapt)
+                       + f" (mastered at {cur.mastered_at:g})")
         for s in sessions:
-            click.echo(f"  session {s.index + 1}: difficulty {s.difficulty:.2f}, "
-                       f"learner state {s.learner_state or '-'}")
+            if s.index == 0:
+                click.echo(f"  session 1: difficulty {s.difficulty:.2f}, "
+                           f"learner state {s.learner_state or '-'}")
+            else:
+                click.echo(f"  session {s.index + 1}: planned difficulty {s.difficulty:.2f}; "
+                           "difficulty and learner state decided by session "
+                           f"{s.index}'s outcome")
             _turns(s.turns)
     else:
         _turns(job.turns)

@@ -47,5 +47,8 @@ def status_cmd(run_dir: str, fmt: str) -> None:
     if s["errors_by_kind"]:
         click.echo("  errors   " + ", ".join(f"{k} {n}" for k, n in
                                               sorted(s["errors_by_kind"].items())))
+    for key, sessions in s["curricula"].items():
+        steps = " -> ".join(f"{x['difficulty']:.2f} {x['outcome']}" for x in sessions)
+        click.echo(f"  sessions {key}: {steps} (difficulty, measured outcome)")
     for f in s["failures"]:
         click.echo(f"  failed   {f['job']}: {f['error']}")

@@ -9,7 +9,6 @@ import attrs
 from bdsl import ir
 from bdsl.engine.annotate import (
     SCHEMA_NAME,
-    InvalidAnnotation,
     annotation_schema,
     parse_annotation,
 )
@@ -49,9 +48,10 @@ class JobRun:
         return self.renderer.render(template, **self.vars.for_step(**step))
 
     def request(self, messages, attempt: int, json_schema: dict | None = None,
-                schema_name: str = "") -> CallRequest:
+                schema_name: str = "", cap: int | None = None) -> CallRequest:
         m = self.model
-        cap = DEFAULT_ANNOTATION_TOKENS if json_schema else (m.max_tokens or DEFAULT_TEXT_TOKENS)
+        cap = cap or (DEFAULT_ANNOTATION_TOKENS if json_schema
+                      else (m.max_tokens or DEFAULT_TEXT_TOKENS))
         max_tokens = cap * 2 ** attempt  # truncated: more room
         seed = (self.job.seed + 1_000_003 * attempt) % 2 ** 31
         return CallRequest(m.name, tuple(messages), m.temperature, max_tokens, m.top_p, seed,
@@ -82,20 +82,28 @@ class JobRun:
         """Structured annotation of one message, retried when the JSON is unusable.
         None (with the errors journaled) when every attempt fails: never made up."""
         messages = [("user", self.render("annotate", message=message, history=history))]
+        return await self.structured("annotate", turn_index, messages, self.annotation_schema,
+                                     SCHEMA_NAME, parse_annotation, "invalid_annotation")
+
+    async def structured(self, step: str, turn_index: int, messages, schema: dict,
+                         schema_name: str, parse, error_kind: str, cap: int | None = None):
+        """(parse(reply), call id) for a JSON-schema call, retried while the reply is cut off
+        or `parse` raises ValueError; (None, None) with the errors journaled when every
+        attempt fails."""
         for attempt in range(self.max_attempts):
-            req = self.request(messages, attempt, self.annotation_schema, SCHEMA_NAME)
-            rec, cached = await self.journal.call(self.job.key, self.content_hash, "annotate",
+            req = self.request(messages, attempt, schema, schema_name, cap)
+            rec, cached = await self.journal.call(self.job.key, self.content_hash, step,
                                                   turn_index, attempt, req)
             self.usage = self.usage.add(rec)
             if rec.status == "truncated":
-                err = ("truncated", "annotation cut at max_tokens")
+                err = ("truncated", f"{step} reply cut at max_tokens")
             else:
                 try:
-                    return parse_annotation(rec.response_text), rec.id
-                except InvalidAnnotation as e:
-                    err = ("invalid_annotation", str(e))
+                    return parse(rec.response_text), rec.id
+                except ValueError as e:
+                    err = (error_kind, str(e))
             if not cached:
-                self._error("annotate", turn_index, attempt, *err)
+                self._error(step, turn_index, attempt, *err)
         return None, None
 
     def _error(self, step: str, turn_index: int, attempt: int, kind: str, message: str) -> None:

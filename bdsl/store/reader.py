@@ -82,7 +82,15 @@ def status(store: Store) -> dict:
         "SELECT key, error FROM jobs WHERE in_plan=1 AND state='failed' ORDER BY position")]
     error_kinds = dict(db.execute("SELECT kind, COUNT(*) FROM errors GROUP BY kind"))
     truncated = db.execute("SELECT COUNT(*) FROM llm_calls WHERE status='truncated'").fetchone()[0]
+    paths: dict[str, list] = {}
+    for key, content in db.execute(
+            "SELECT c.job_key, t.content FROM turns t JOIN conversations c ON c.id = "
+            "t.conversation_id JOIN jobs j ON j.key = c.job_key AND j.content_hash = "
+            "c.content_hash WHERE j.in_plan = 1 AND t.label = 'session_outcome' "
+            "ORDER BY j.position, t.seq"):
+        paths.setdefault(key, []).append(json.loads(content))
     return {
+        "curricula": paths,
         "jobs": {"total": sum(states.values()), "done": states.get("done", 0),
                  "failed": states.get("failed", 0), "pending": states.get("pending", 0)},
         "llm_calls": spent.calls, "truncated_calls": truncated, "cache_hits": int(cache_hits),

@@ -51,7 +51,10 @@ METHOD = ir.Methodology("socratic_money", "Questions before answers.", ("ask fir
                         conventional="give a generic list of tips", contrastive=True,
                         meta_commentary=True)
 CURRICULUM = ir.Curriculum("essay", 2, 0.2, 0.8, "thesis is arguable and specific",
-                           learner_states=("flow",), turns_per_session=(2, 2))
+                           skills=("find a claim", "narrow the claim"),
+                           learner_states=("flow",), turns_per_session=(2, 2),
+                           adapt=(("boredom", 0.2), ("flow", 0.2), ("mastered", 0.2),
+                                  ("overload", -0.15), ("productive_struggle", 0.0)))
 MODEL = ir.ModelConfig("fake/echo", temperature=0.7, max_tokens=64)
 
 TWO = (ir.TurnTarget(0, "user", 0, "shame", 0.8, -0.7),

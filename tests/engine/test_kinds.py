@@ -66,22 +66,82 @@ def test_contrastive_stores_conventional_alternate_and_meta_note(tmp_path):
     assert conventional_system and "generic list of tips" in conventional_system[0].messages[0][1]
 
 
-def test_curriculum_carries_a_summary_into_the_next_session(tmp_path):
+def review(mastery, state, summary="SUMMARY: can state a thesis", skills=()):
     def script(req):
         if "tutoring session just ended" in req.messages[-1][1]:
-            return "SUMMARY: can state a thesis"
+            return json.dumps({"summary": summary, "mastery": mastery, "learner_state": state,
+                               "skills_mastered": list(skills)})
         return None
+    return ScriptedCompleter(script)
 
+
+def sessions_of(conv, label):
+    return [json.loads(t.content) for t in conv.turns if t.label == label]
+
+
+def test_curriculum_carries_a_summary_into_the_next_session(tmp_path):
     _, [conv], completer, _ = run_one(tmp_path, job("ds:k", "curriculum", curriculum="essay"),
-                                      ScriptedCompleter(script))
+                                      review(0.5, "productive_struggle"))
     assert [t.session for t in conv.turns if t.kind == "message"] == [0, 0, 1, 1]
     [note] = [t for t in conv.turns if t.kind == "note" and t.label == "session_summary"]
     assert note.content == "SUMMARY: can state a thesis"
-    states = [json.loads(t.content) for t in conv.turns if t.label == "session_state"]
+    states = sessions_of(conv, "session_state")
     assert [s["session"]["number"] for s in states] == [1, 2]
     assert [s["previous_summary"] for s in states] == ["", "SUMMARY: can state a thesis"]
     later = [r for r in completer.requests if "session 2 of 2" in r.messages[0][1]]
     assert later and all("SUMMARY: can state a thesis" in r.messages[0][1] for r in later)
+
+
+@pytest.mark.parametrize("mastery,state,outcome,difficulty,next_state", [
+    (0.9, "flow", "mastered", 0.4, "flow"),
+    (0.1, "overload", "overload", 0.05, "overload"),
+    (0.3, "productive_struggle", "productive_struggle", 0.2, "productive_struggle"),
+])
+def test_curriculum_adapts_to_the_measured_outcome(tmp_path, mastery, state, outcome,
+                                                   difficulty, next_state):
+    skills = ["find a claim"] if mastery >= 0.7 else []
+    _, [conv], completer, _ = run_one(tmp_path, job("ds:k", "curriculum", curriculum="essay"),
+                                      review(mastery, state, skills=skills))
+    first, second = sessions_of(conv, "session_outcome")
+    assert (first["outcome"], first["next_difficulty"], first["source"]) == \
+        (outcome, difficulty, "review")
+    later = sessions_of(conv, "session_state")[1]["session"]
+    assert (later["difficulty"], later["learner_state"]) == (difficulty, next_state)
+    # the next session's focus moves on only after mastery
+    assert later["skill"] == ("narrow the claim" if skills else "find a claim")
+    prompts = [r.messages[0][1] for r in completer.requests if "session 2 of 2" in
+               r.messages[0][1]]
+    assert prompts and all(f"Difficulty now: {difficulty}" in p for p in prompts
+                           if p.startswith("You are Elena"))
+
+
+def test_after_a_failed_session_the_next_is_easier_than_after_a_mastered_one(tmp_path):
+    def second_difficulty(path, mastery, state):
+        _, [conv], _, _ = run_one(path, job("ds:k", "curriculum", curriculum="essay"),
+                                  review(mastery, state))
+        return sessions_of(conv, "session_state")[1]["session"]["difficulty"]
+
+    failed = second_difficulty(tmp_path / "a", 0.1, "overload")
+    mastered = second_difficulty(tmp_path / "b", 0.95, "flow")
+    assert failed < 0.2 < mastered
+
+
+def test_without_a_valid_review_the_outcome_comes_from_annotations(tmp_path):
+    def script(req):
+        if "tutoring session just ended" in req.messages[-1][1]:
+            return "not json"
+        if req.json_schema:  # annotations: an overwhelmed learner
+            return json.dumps({"primary_emotion": "shame", "secondary_emotion": "fear",
+                               "intensity": 0.9, "valence": -0.8, "strategy": "validate"})
+        return None
+
+    _, [conv], _, store = run_one(tmp_path, job("ds:k", "curriculum", curriculum="essay"),
+                                  ScriptedCompleter(script))
+    first = sessions_of(conv, "session_outcome")[0]
+    assert (first["source"], first["outcome"], first["mastery"]) == ("annotations", "overload",
+                                                                     None)
+    assert first["evidence"]["user_intensity_mean"] == 0.9
+    assert not [t for t in conv.turns if t.label == "session_summary"]
 
 
 @pytest.mark.parametrize("bad", ["not json at all", '{"primary_emotion": "shame"}',
