@@ -178,6 +178,7 @@ class Panel:
     synthesis: str = "decisive"  # decisive | balanced
     show: int = 3  # explicit mode: how many perspectives to show
     bad_synthesis: bool = True  # also produce a deliberately bad synthesis (weight 0)
+    minority: str = ""  # the member whose dissent must be kept ("": found per turn)
     hash: str = ""
 
 

@@ -337,10 +337,17 @@ class Elaborator:
             self.diags.append(error("E221", f"`show` must be between 1 and {len(members)}",
                                     fields["show"][-1].value.span))
             return INVALID
+        minority = v.get("minority")
+        if minority is not None and minority not in members:
+            self.diags.append(error("E221", f"`minority` must be one of the panel's members",
+                                    fields["minority"][-1].value.span,
+                                    hint="members: " + ", ".join(self.name(m) for m in members)))
+            return INVALID
         return ir.Panel(self.name(sym), v["mode"], tuple(self.name(m) for m in members),
-                        bool(v.get("protect_minority")), v.get("synthesis") or "decisive",
-                        show or min(3, len(members)),
-                        True if v.get("bad_synthesis") is None else v["bad_synthesis"])
+                        bool(v.get("protect_minority")) or minority is not None,
+                        v.get("synthesis") or "decisive", show or min(3, len(members)),
+                        True if v.get("bad_synthesis") is None else v["bad_synthesis"],
+                        self.name(minority) if minority is not None else "")
 
     def _culture(self, sym, v, fields):
         return ir.Culture(self.name(sym), v["locale"], v["language"], v.get("politeness") or "medium",

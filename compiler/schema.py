@@ -109,7 +109,11 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
     KindSpec("panel", "a set of perspectives answering together", (
         F("mode", _choice(PanelMode), required=True),
         F("members", "list:ref:perspective", required=True),
-        F("protect_minority", "bool"), F("synthesis", "choice:decisive|balanced"),
+        F("protect_minority", "bool", doc="the synthesis must keep the dissenting view "
+          "(checked by the minority_kept gate)"),
+        F("minority", "ref:perspective", doc="the member whose dissent must be kept; without "
+          "it the deliberation names the dissenting member itself, turn by turn"),
+        F("synthesis", "choice:decisive|balanced"),
         F("show", "int", doc="explicit mode: how many perspectives to show (2-3)"),
         F("bad_synthesis", "bool", doc="also produce a bad synthesis example (not trained on)"),
     ), positional=("mode", "members")),

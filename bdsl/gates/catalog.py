@@ -67,6 +67,8 @@ CHECKS: dict[str, CheckSpec] = {c.name: c for c in (
            "resource)"),
     _c("reply_language", "bdsl.gates.language:reply_language", ("min_letters",),
        doc="every assistant reply is in the culture pack's language (lingua)"),
+    _c("minority_kept", "bdsl.gates.panel_checks:minority_kept",
+       doc="each synthesis keeps the dissent its deliberation recorded"),
     _c("arc_conformance", f"{_CHECKS}:arc_conformance", ("tolerance",),
        doc="annotated user emotions follow the arc's targets"),
     _c("sentiment_trend", f"{_DATA}:sentiment_trend", ("tolerance",),

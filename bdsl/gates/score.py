@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+import attrs
+
 from bdsl import ir
 from bdsl.gates import checks, judge
 from bdsl.gates.catalog import CHECKS, Scope, check_function
-from bdsl.gates.view import GateContext, turns_of
+from bdsl.gates.view import GateContext, notes_of, turns_of
 from bdsl.kinds import GateKind
 from bdsl.outcomes import GateRow, gate_summary
 from bdsl.serialize import from_json
@@ -72,7 +74,8 @@ async def score_run(store, plan: ir.Plan, journal=None, judge_model: str | None 
     index = plan.index()
     jobs = {j.key: j for j in plan.jobs}
     convs = [c for c in conversations(store) if c.job_key in jobs]
-    views = {c.id: (turns_of(c), gate_context(index, jobs[c.job_key])) for c in convs}
+    views = {c.id: (turns_of(c), attrs.evolve(gate_context(index, jobs[c.job_key]),
+                                             notes=notes_of(c))) for c in convs}
     # dataset-scope gates see every conversation of their dataset, scored or not
     by_dataset: dict[str, dict] = defaultdict(dict)
     for c in convs:

@@ -28,6 +28,9 @@ class GateContext:
     thresholds: dict = attrs.field(factory=dict)  # per-dataset judged overrides
     strategies: dict = attrs.field(factory=dict)  # name -> ir.Strategy the job may use
     culture: ir.Culture | None = None
+    # the conversation's non-message records: (turn index, label, content), e.g. a
+    # deliberation's minority_view note; empty for conversations made elsewhere
+    notes: tuple[tuple[int, str, str], ...] = ()
 
 
 def turns_of(conv) -> list[Turn]:
@@ -37,6 +40,10 @@ def turns_of(conv) -> list[Turn]:
         if t.kind == "message":
             out.append(Turn(len(out), t.role, t.content, t.annotation, t.target))
     return out
+
+
+def notes_of(conv) -> tuple[tuple[int, str, str], ...]:
+    return tuple((t.idx, t.label, t.content) for t in conv.turns if t.kind != "message")
 
 
 def turns_from_messages(messages: list[dict]) -> list[Turn]:

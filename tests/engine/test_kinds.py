@@ -3,6 +3,7 @@
 import asyncio
 import json
 
+import attrs
 import pytest
 
 from bdsl.engine.executor import RunOptions, execute
@@ -45,6 +46,37 @@ def test_deliberation_hides_debate_and_keeps_a_bad_synthesis_untrained(tmp_path)
     [bad] = [t for t in conv.turns if t.kind == "alternate"]
     assert bad.label == "bad_synthesis" and bad.train is False and bad.idx == 3
     assert [m["role"] for m in conv.messages()] == ["user", "assistant"] * 2
+
+
+def test_deliberation_records_the_dissent_and_tells_the_synthesis_to_keep_it(tmp_path):
+    def script(req):
+        if req.schema_name == "dissent":
+            return json.dumps({"perspective": "nutritionist",
+                               "point": "Losing eight kilos first halves the load on the knee."})
+        return None
+
+    _, [conv], completer, _ = run_one(tmp_path, job("ds:d", "deliberation", panel="knee"),
+                                      ScriptedCompleter(script))
+    views = [json.loads(t.content) for t in conv.turns if t.label == "minority_view"]
+    assert [(v["perspective"], v["source"]) for v in views] == [("nutritionist", "model")] * 2
+    synth = [r for r in completer.requests if "private panel of experts" in r.messages[0][1]
+             and "minority view" in r.messages[0][1].lower()]
+    assert synth and "halves the load on the knee" in synth[0].messages[0][1]
+
+
+def test_a_spec_marked_minority_needs_no_extra_call(tmp_path):
+    from tests.engine import plans
+
+    marked = attrs.evolve(plans.DELIB, minority="physio")
+    j = job("ds:d", "deliberation", panel="knee")
+    p = attrs.evolve(plan(j), panels=(marked, plans.EXPLICIT))
+    store = Store.open(tmp_path)
+    completer = ScriptedCompleter()
+    asyncio.run(execute(p, store, completer, RunOptions()))
+    [conv] = list(conversations(store))
+    views = [json.loads(t.content) for t in conv.turns if t.label == "minority_view"]
+    assert {v["source"] for v in views} == {"spec"} and views[0]["perspective"] == "physio"
+    assert not any(r.schema_name == "dissent" for r in completer.requests)
 
 
 def test_explicit_panel_shows_the_configured_number_of_perspectives(tmp_path):
