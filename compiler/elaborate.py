@@ -339,7 +339,7 @@ class Elaborator:
             return INVALID
         minority = v.get("minority")
         if minority is not None and minority not in members:
-            self.diags.append(error("E221", f"`minority` must be one of the panel's members",
+            self.diags.append(error("E221", "`minority` must be one of the panel's members",
                                     fields["minority"][-1].value.span,
                                     hint="members: " + ", ".join(self.name(m) for m in members)))
             return INVALID
