@@ -306,6 +306,7 @@ class JobContext:
     curriculum: str = ""
     compliance: tuple[str, ...] = ()
     strategies: tuple[str, ...] = ()
+    novel: bool = False  # the topic is a novel scenario the engine invents (methodology)
 
 
 @attrs.frozen

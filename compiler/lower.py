@@ -71,6 +71,21 @@ class Lowerer:
                 jobs.append(self._job(ds, by_axis, rep, fixed_hash, strategies, bound,
                                       context_strategies, gates_hash, assistant, compliance,
                                       panel, methodology, curriculum))
+        if methodology is not None and methodology.novel_scenarios:
+            # one set of jobs per (user, arc, culture) whose topic the engine invents: the
+            # method applied to situations the listed topics never cover
+            seen = {}
+            for cell in ds.cells:
+                rest = tuple((a, e) for a, e in zip(axis_names, cell, strict=True)
+                             if a != "topics")
+                seen.setdefault(tuple(e.name for _, e in rest), rest)
+            for rest in seen.values():
+                by_axis = {axis: self.use(_TABLE[axis], e) for axis, e in rest}
+                for rep in range(ds.per_cell):
+                    jobs.append(self._job(ds, by_axis, rep, fixed_hash, strategies, bound,
+                                          context_strategies, gates_hash, assistant,
+                                          compliance, panel, methodology, curriculum,
+                                          novel=True))
         axes = tuple((axis, tuple(e.name for e in ents)) for axis, ents in ds.axes)
         info = ir.DatasetInfo(
             name=ds.name, kind=ds.kind, model=ds.model, judge_model=ds.judge_model, axes=axes,
@@ -80,10 +95,13 @@ class Lowerer:
         return info, jobs
 
     def _job(self, ds, by_axis, rep, fixed_hash, strategies, bound, context_strategies,
-             gates_hash, assistant, compliance, panel, methodology, curriculum) -> ir.Job:
+             gates_hash, assistant, compliance, panel, methodology, curriculum,
+             novel: bool = False) -> ir.Job:
         user, arc = by_axis.get("users"), by_axis.get("arcs")
         topic, culture = by_axis.get("topics"), by_axis.get("cultures")
         cell = tuple((axis, e.name) for axis, e in by_axis.items())
+        if novel:
+            cell += (("topics", NOVEL),)
         key = f"{ds.name}:{'/'.join(name for _, name in cell) or '-'}:{rep}"
         seed = int(hashlib.sha256(f"{ds.seed}|{key}".encode()).hexdigest()[:8], 16)
         rng = random.Random(seed)
@@ -101,7 +119,7 @@ class Lowerer:
             panel=panel.name if panel else "", methodology=methodology.name if methodology else "",
             curriculum=curriculum.name if curriculum else "",
             compliance=tuple(c.name for c in compliance),
-            strategies=tuple(s.name for s in context_strategies))
+            strategies=tuple(s.name for s in context_strategies), novel=novel)
         content = {
             "fixed": fixed_hash, "cell": [list(c) for c in cell], "replicate": rep, "seed": seed,
             "entities": {axis: e.hash for axis, e in by_axis.items()}, "turns": turns_hash,
@@ -126,6 +144,7 @@ class Lowerer:
         return self._turns[key]
 
 
+NOVEL = "~novel"  # the topic of a novel-scenario job: invented at run time ("~": no name clash)
 _TABLE = {"users": "personas", "arcs": "arcs", "topics": "topics", "cultures": "cultures"}
 
 

@@ -52,8 +52,11 @@ def plan_summary(plan) -> str:
             cells += f" - {d.unsampled_cells} not sampled"
         if total != d.cells:
             cells += f" = {d.cells}"
+        novel = d.jobs - d.cells * d.per_cell
+        jobs = (f"{d.cells * d.per_cell} + {novel} novel-scenario = {d.jobs} jobs" if novel
+                else f"{d.jobs} jobs")
         lines.append(f"  dataset {d.name} ({d.kind}, {d.model.name}): {axes} = {cells}"
-                     f" x {d.per_cell} per cell = {d.jobs} jobs")
+                     f" x {d.per_cell} per cell = {jobs}")
     lines.append("  jobs: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
                  + f"; {turns} turns planned")
     lines.append(f"  plan hash {plan.plan_hash[:16]}  spec hash {plan.spec_hash[:16]}")

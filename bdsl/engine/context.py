@@ -13,7 +13,7 @@ from bdsl.serialize import to_data
 STEP_DEFAULTS = {
     "turn": None, "emotion": None, "strategy": None, "history": [], "session": None,
     "previous_summary": "", "message": None, "perspective": None, "notes": [], "shown": [],
-    "method_reply": "", "conventional_reply": "", "minority": None,
+    "method_reply": "", "conventional_reply": "", "minority": None, "known_topics": [],
 }
 
 

@@ -19,6 +19,7 @@ from bdsl import ir
 from bdsl.engine.calls import Budget, BudgetExceeded, CallJournal, Counters
 from bdsl.engine.context import JobVariables
 from bdsl.engine.kinds import runner
+from bdsl.engine.novel import invent_scenario
 from bdsl.engine.port import CallFailed, Completer
 from bdsl.engine.prompts import PromptRenderer, TemplateError
 from bdsl.engine.provenance import provenance
@@ -114,6 +115,8 @@ async def execute(plan: ir.Plan, store: Store, completer: Completer, options: Ru
                          journal, options.max_attempts)
             started = time.time()
             try:
+                if job.context.novel:
+                    await invent_scenario(run)
                 await runner(job.kind)(run)
             except BudgetExceeded:
                 return  # left pending: its journaled calls replay on the next run

@@ -69,6 +69,8 @@ CHECKS: dict[str, CheckSpec] = {c.name: c for c in (
        doc="every assistant reply is in the culture pack's language (lingua)"),
     _c("minority_kept", "bdsl.gates.panel_checks:minority_kept",
        doc="each synthesis keeps the dissent its deliberation recorded"),
+    _c("methodology_contrast", "bdsl.gates.method_checks:methodology_contrast",
+       doc="conventional replies really differ; meta-commentary names a principle"),
     _c("arc_conformance", f"{_CHECKS}:arc_conformance", ("tolerance",),
        doc="annotated user emotions follow the arc's targets"),
     _c("sentiment_trend", f"{_DATA}:sentiment_trend", ("tolerance",),
@@ -87,6 +89,8 @@ JUDGE_METRICS: dict[str, MetricSpec] = {m.name: m for m in (
     MetricSpec("cultural_fit", "register, directness and honorifics fit the culture pack"),
     MetricSpec("socratic_restraint", "guides with questions, never hands over the answer"),
     MetricSpec("difficulty_fit", "the challenge matches the learner's level this session"),
+    MetricSpec("contrast_quality", "the method reply applies the principles and the "
+               "conventional one shows what they change; the commentary says why"),
 )}
 
 

@@ -7,27 +7,12 @@ is the judged synthesis_quality gate's job (its prompt carries the same minority
 from __future__ import annotations
 
 import json
-import re
 
 from bdsl.gates.checks import _row
+from bdsl.gates.stems import content_stems
 from bdsl.kinds import Role
 
 MINORITY_VIEW = "minority_view"
-_STOP = set("""about above after again against because before being below between could
-doing during every their there these those through under until while which would should
-might other whose where what when with from into than then them they this that your yours
-have having just only also very more most some such like will shall""".split())
-
-
-def content_stems(text: str) -> list[str]:
-    words = re.findall(r"[a-z][a-z'-]+", text.lower())
-    stems = []
-    for w in words:
-        if len(w) >= 5 and w not in _STOP:
-            stem = w[:5]
-            if stem not in stems:
-                stems.append(stem)
-    return stems
 
 
 def keeps(synthesis: str, point: str) -> tuple[bool, list[str], list[str]]:

@@ -27,7 +27,8 @@ def gate_context(index: ir.PlanIndex, job: ir.Job) -> GateContext:
                   for r in index.compliance[name].rules)
     strategies = {s: index.strategy[s] for s in job.context.strategies if s in index.strategy}
     return GateContext(index.arc.get(job.context.arc), rules, dict(job.gate_thresholds),
-                       strategies, index.culture.get(job.context.culture))
+                       strategies, index.culture.get(job.context.culture),
+                       index.methodology.get(job.context.methodology))
 
 
 def is_dataset_gate(gate: ir.Gate) -> bool:

@@ -28,6 +28,7 @@ class GateContext:
     thresholds: dict = attrs.field(factory=dict)  # per-dataset judged overrides
     strategies: dict = attrs.field(factory=dict)  # name -> ir.Strategy the job may use
     culture: ir.Culture | None = None
+    methodology: ir.Methodology | None = None
     # the conversation's non-message records: (turn index, label, content), e.g. a
     # deliberation's minority_view note; empty for conversations made elsewhere
     notes: tuple[tuple[int, str, str], ...] = ()

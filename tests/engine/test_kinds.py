@@ -207,3 +207,35 @@ def test_annotation_left_empty_when_every_attempt_is_invalid(tmp_path):
     assert outcome.status == "done"
     assert all(t.annotation is None for t in conv.turns)
     assert store.db.execute("SELECT COUNT(*) FROM annotations").fetchone()[0] == 0
+
+
+def test_a_novel_scenario_job_invents_its_topic_first(tmp_path):
+    def script(req):
+        if req.schema_name == "novel_scenario":
+            assert "Credit card debt" in req.messages[0][1]  # the dataset's topics to avoid
+            return json.dumps({"title": "Splitting a lottery win with siblings",
+                               "description": "A small win; every sibling has a claim."})
+        return None
+
+    p = plan(job("ds:novel", "contrastive", methodology="socratic_money", topic="",
+                 novel=True))
+    p = attrs.evolve(p, datasets=(attrs.evolve(p.datasets[0], axes=(("topics", ("debt",)),)),))
+    store = Store.open(tmp_path)
+    completer = ScriptedCompleter(script)
+    asyncio.run(execute(p, store, completer, RunOptions()))
+    [conv] = list(conversations(store))
+    [note] = [t for t in conv.turns if t.label == "novel_scenario"]
+    assert json.loads(note.content)["title"] == "Splitting a lottery win with siblings"
+    user_prompts = [r for r in completer.requests if "role-playing a person" in
+                    r.messages[0][1]]
+    assert user_prompts and all("lottery win" in r.messages[0][1] for r in user_prompts)
+
+
+def test_compiled_novel_scenarios_add_one_job_per_user_and_arc():
+    from bdsl.compiler.pipeline import compile_path
+    from tests.conftest import ROOT
+
+    plan_ = compile_path(ROOT / "specs/03_socratic_method.bds").plan
+    novel = [j for j in plan_.jobs if j.context.novel]
+    assert len(novel) == 4 and all(j.key.endswith("/~novel:0") and not j.context.topic
+                                   for j in novel)
