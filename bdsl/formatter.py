@@ -22,6 +22,13 @@ INDENT = "  "
 _SCAN = re.compile(r'"""(?:.|\n)*?"""|"(?:[^"\\\n]|\\.)*"|/(?:[^/\\\n]|\\.)+/[imsx]*|(#[^\n]*)')
 
 
+def quote_string(text: str) -> str:
+    """A .bds string literal for `text`."""
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\t", "\\t").replace("\r", "\\r"))
+    return f'"{escaped}"'
+
+
 class FormatError(Exception):
     def __init__(self, diagnostics):
         super().__init__("cannot format a file with syntax errors")
@@ -231,11 +238,7 @@ class _Printer:
     def string(self, s: ast.Str) -> str:
         return self.value(s)
 
-    @staticmethod
-    def quote(text: str) -> str:
-        escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-                   .replace("\t", "\\t").replace("\r", "\\r"))
-        return f'"{escaped}"'
+    quote = staticmethod(quote_string)
 
     def rule(self, r) -> str:
         if isinstance(r, ast.JudgeRule):

@@ -238,6 +238,21 @@ class Gate:
 
 
 @attrs.frozen
+class SeedExample:
+    """An approved example conversation. `name` is "<seed set>#<n>"; the axes it names
+    (plan names, "" = any) decide which jobs it guides."""
+
+    name: str
+    messages: tuple[tuple[str, str], ...]  # (role, content)
+    arc: str = ""
+    user: str = ""
+    topic: str = ""
+    culture: str = ""
+    source: str = ""
+    hash: str = ""
+
+
+@attrs.frozen
 class Template:
     name: str
     source: str
@@ -307,6 +322,8 @@ class JobContext:
     compliance: tuple[str, ...] = ()
     strategies: tuple[str, ...] = ()
     novel: bool = False  # the topic is a novel scenario the engine invents (methodology)
+    examples: tuple[str, ...] = ()  # seed examples (few-shot) this job's prompts show
+    variation_of: str = ""  # the seed example this job is a variation of
 
 
 @attrs.frozen
@@ -397,6 +414,7 @@ class Plan:
     curricula: tuple[Curriculum, ...] = ()
     gates: tuple[Gate, ...] = ()
     templates: tuple[Template, ...] = ()
+    seeds: tuple[SeedExample, ...] = ()
     spec_hash: str = ""  # hash of every source file that went into the plan
     plan_hash: str = ""  # hash of the plan content itself
 
@@ -422,4 +440,5 @@ class PlanIndex:
         self.curriculum = {c.name: c for c in plan.curricula}
         self.gate = {g.name: g for g in plan.gates}
         self.template = {t.name: t for t in plan.templates}
+        self.seed = {s.name: s for s in plan.seeds}
         self.dataset = {d.name: d for d in plan.datasets}

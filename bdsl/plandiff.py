@@ -14,7 +14,7 @@ from bdsl import ir
 from bdsl.serialize import to_data
 
 TABLES = ("personas", "arcs", "topics", "cultures", "strategies", "compliance", "perspectives",
-          "panels", "methodologies", "curricula", "gates", "emotions", "templates")
+          "panels", "methodologies", "curricula", "gates", "emotions", "templates", "seeds")
 
 # JobContext attribute -> entity table it names
 CONTEXT_TABLES = {"assistant": "personas", "user": "personas", "arc": "arcs", "topic": "topics",
@@ -116,6 +116,14 @@ def _reasons(oj: ir.Job, nj: ir.Job, changed: set, old_ds) -> tuple[str, ...]:
         moved = [n for n in names if (table, n) in changed]
         if moved or set(names) != set(getattr(oj.context, table)):
             reasons.append(f"{table} changed" + (f" ({', '.join(moved)})" if moved else ""))
+    added = [e for e in nj.context.examples if e not in oj.context.examples]
+    dropped = [e for e in oj.context.examples if e not in nj.context.examples]
+    if added or dropped:
+        reasons.append("seed examples " + " ".join([f"+{e}" for e in added]
+                                                    + [f"-{e}" for e in dropped]))
+    moved = [e for e in nj.context.examples if ("seeds", e) in changed and e not in added]
+    if moved:
+        reasons.append("seed examples changed: " + ", ".join(moved))
     if nj.model != oj.model:
         reasons.append(f"model {_model(oj.model)} -> {_model(nj.model)}")
     if nj.seed != oj.seed:

@@ -50,6 +50,9 @@ class DatasetSetup:
     budget: ir.Budget
     train_on: str
     edit_pairs: bool
+    seeds: tuple[ir.SeedExample, ...] = ()
+    few_shot: int = 2
+    variations: int = 0
 
 
 def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
@@ -124,6 +127,16 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
 
     axes = [(axis, tuple(x for x in [ent(s) for s in v.get(axis) or ()]))
             for axis in AXES if v.get(axis)]
+    seeds = tuple(ex for s in v.get("seeds") or () for ex in (ent(s) or ()))
+    few_shot = 2 if v.get("few_shot") is None else v["few_shot"]
+    variations = v.get("variations") or 0
+    if not 0 <= few_shot <= 10 or not 0 <= variations <= 1000:
+        diags.append(error("E221", "`few_shot` is 0..10 and `variations` 0..1000",
+                           span("few_shot" if not 0 <= few_shot <= 10 else "variations")))
+    if variations and not seeds:
+        diags.append(error("E243", "`variations` needs `seeds` to vary", span("variations"),
+                           hint="add `seeds [name]` (e.g. the file `bdsc seeds` writes)"))
+    _check_seed_axes(seeds, axes, span("seeds"), diags)
     if sum(1 for x in diags if x.is_error) > n_before or assistant is None or any(
             None in ents for _, ents in axes):
         return None
@@ -137,7 +150,8 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
         curriculum=curriculum, compliance=compliance, strategies=strategies,
         bound_strategies=bound, gates=tuple(gates),
         thresholds=tuple(thresholds), review=review, exports=exports, budget=budget,
-        train_on=v.get("train_on") or "all", edit_pairs=bool(v.get("edit_pairs")))
+        train_on=v.get("train_on") or "all", edit_pairs=bool(v.get("edit_pairs")),
+        seeds=seeds, few_shot=few_shot, variations=variations)
 
 
 def _item_span(fields, key, sym):
@@ -185,6 +199,20 @@ def _check_crisis(arcs, bound, compliance, arcs_span, diags) -> None:
                     "E244", f"arc `{arc.name}` binds `{s.name}`, which refers to `escalate "
                     f"\"{s.escalation}\"` rules, and this dataset has none", arcs_span,
                     hint="its escalate rules are labelled: " + ", ".join(sorted(labels))))
+
+
+def _check_seed_axes(seeds, axes, span, diags) -> None:
+    """A seed example naming an axis value the dataset does not use guides no job."""
+    used = {axis: {e.name for e in ents if e is not None} for axis, ents in axes}
+    for ex in seeds:
+        for axis, value in (("arcs", ex.arc), ("users", ex.user), ("topics", ex.topic),
+                            ("cultures", ex.culture)):
+            if value and value not in used.get(axis, ()):
+                diags.append(warning("W253", f"seed example `{ex.name}` is for {axis[:-1]} "
+                                     f"`{value}`, which this dataset does not use; it guides no "
+                                     "job", span, hint="its " + axis + ": "
+                                     + (", ".join(sorted(used.get(axis, ()))) or "none")))
+                break
 
 
 def _check_strategy_coverage(strategies, span, diags) -> None:

@@ -446,8 +446,41 @@ class Elaborator:
                              tuple((k, round(float(x), 4)) for k, x in sorted(adapt.items())),
                              0.7 if mastered_at is None else mastered_at)
 
+    def _seeds(self, sym, v, fields):
+        """A seed set -> its examples, named "<set>#<n>" in the order written."""
+        examples = []
+        for n, (block, _mods, f) in enumerate(v["example"], 1):
+            messages = parse_conversation(block["conversation"])
+            if isinstance(messages, str):
+                self.diags.append(error("E221", f"example {n} of `{sym.name}`: {messages}",
+                                        f.value.span, hint="write one message per line as "
+                                        "`user: ...` or `assistant: ...`"))
+                return INVALID
+            examples.append(ir.SeedExample(
+                f"{self.name(sym)}#{n}", messages, block.get("arc") or "",
+                block.get("user") or "", block.get("topic") or "", block.get("culture") or "",
+                block.get("source") or ""))
+        return tuple(examples)
+
     def _dataset(self, sym, v, fields):
         return DatasetDecl(sym, v, fields)
+
+def parse_conversation(text: str) -> tuple[tuple[str, str], ...] | str:
+    """`user: ...` / `assistant: ...` lines (a line without a role continues the message
+    before it) -> messages, or a problem description."""
+    messages: list[list[str]] = []
+    for line in text.splitlines():
+        role, sep, rest = line.partition(":")
+        if sep and role.strip() in ("user", "assistant"):
+            messages.append([role.strip(), rest.strip()])
+        elif line.strip():
+            if not messages:
+                return f"the conversation must start with `user:` or `assistant:`, not {line!r}"
+            messages[-1][1] = (messages[-1][1] + " " + line.strip()).strip()
+    if not messages or any(not m[1] for m in messages):
+        return "the conversation has no messages, or an empty one"
+    return tuple((r, c) for r, c in messages)
+
 
 def default_adapt(start: float, end: float, sessions: int) -> dict[str, float]:
     """Without `adapt`: one ramp step up after mastery, flow or boredom, none after

@@ -41,96 +41,110 @@ class Lowerer:
         return self.entities[key]
 
     def dataset_jobs(self, ds: DatasetSetup) -> tuple[ir.DatasetInfo, list[ir.Job]]:
-        assistant = self.use("personas", ds.assistant)
-        strategies = [self.use("strategies", s) for s in ds.strategies]
-        bound = {s.name: self.use("strategies", s) for s in ds.bound_strategies}
-        context_strategies = strategies + [s for s in bound.values() if s not in strategies]
-        compliance = [self.use("compliance", c) for c in ds.compliance]
-        gates = [self.use("gates", g) for g in ds.gates]
-        panel = self.use("panels", ds.panel) if ds.panel else None
-        methodology = self.use("methodologies", ds.methodology) if ds.methodology else None
-        curriculum = self.use("curricula", ds.curriculum) if ds.curriculum else None
-        gates_hash = canonical_hash([[g.hash for g in gates], list(ds.thresholds)])
-        model_data = to_data(ds.model)
-        fixed = {
-            "format": ir.PLAN_FORMAT, "kind": ds.kind, "model": model_data,
-            "assistant": assistant.hash, "strategies": [s.hash for s in context_strategies],
-            "compliance": [c.hash for c in compliance], "panel": panel.hash if panel else "",
-            "methodology": methodology.hash if methodology else "",
-            "curriculum": curriculum.hash if curriculum else "",
-            "templates": self.template_hashes, "emotions": self.emotions_hash,
-            "train_on": ds.train_on,
-        }
-        fixed_hash = canonical_hash(fixed)
+        shared = self._shared(ds)
         axis_names = [axis for axis, _ in ds.axes]
-        jobs = []
-        for cell in ds.cells:
-            by_axis = {axis: self.use(_TABLE[axis], e) for axis, e in zip(axis_names, cell,
-                                                                          strict=True)}
-            for rep in range(ds.per_cell):
-                jobs.append(self._job(ds, by_axis, rep, fixed_hash, strategies, bound,
-                                      context_strategies, gates_hash, assistant, compliance,
-                                      panel, methodology, curriculum))
-        if methodology is not None and methodology.novel_scenarios:
+        cells = [{axis: self.use(_TABLE[axis], e) for axis, e in zip(axis_names, cell,
+                                                                      strict=True)}
+                 for cell in ds.cells]
+        jobs = [self._job(ds, shared, by_axis, rep) for by_axis in cells
+                for rep in range(ds.per_cell)]
+        if shared.methodology is not None and shared.methodology.novel_scenarios:
             # one set of jobs per (user, arc, culture) whose topic the engine invents: the
             # method applied to situations the listed topics never cover
-            seen = {}
-            for cell in ds.cells:
-                rest = tuple((a, e) for a, e in zip(axis_names, cell, strict=True)
-                             if a != "topics")
-                seen.setdefault(tuple(e.name for _, e in rest), rest)
-            for rest in seen.values():
-                by_axis = {axis: self.use(_TABLE[axis], e) for axis, e in rest}
-                for rep in range(ds.per_cell):
-                    jobs.append(self._job(ds, by_axis, rep, fixed_hash, strategies, bound,
-                                          context_strategies, gates_hash, assistant,
-                                          compliance, panel, methodology, curriculum,
-                                          novel=True))
+            rests = {}
+            for by_axis in cells:
+                rest = {a: e for a, e in by_axis.items() if a != "topics"}
+                rests.setdefault(tuple(e.name for e in rest.values()), rest)
+            jobs += [self._job(ds, shared, rest, rep, novel=True) for rest in rests.values()
+                     for rep in range(ds.per_cell)]
+        for example in ds.seeds if ds.variations else ():
+            by_axis = _variation_axes(example, cells[0], {a: {e.name: e for e in ents}
+                                                          for a, ents in ds.axes}, self.use)
+            jobs += [self._job(ds, shared, by_axis, rep, variation=example)
+                     for rep in range(ds.variations)]
         axes = tuple((axis, tuple(e.name for e in ents)) for axis, ents in ds.axes)
         info = ir.DatasetInfo(
             name=ds.name, kind=ds.kind, model=ds.model, judge_model=ds.judge_model, axes=axes,
             cells=len(ds.cells), per_cell=ds.per_cell, jobs=len(jobs), seed=ds.seed,
-            excluded_cells=ds.excluded, unsampled_cells=ds.unsampled, review=ds.review, exports=ds.exports, budget=ds.budget,
-            train_on=ds.train_on, edit_pairs=ds.edit_pairs)
+            excluded_cells=ds.excluded, unsampled_cells=ds.unsampled, review=ds.review,
+            exports=ds.exports, budget=ds.budget, train_on=ds.train_on,
+            edit_pairs=ds.edit_pairs)
         return info, jobs
 
-    def _job(self, ds, by_axis, rep, fixed_hash, strategies, bound, context_strategies,
-             gates_hash, assistant, compliance, panel, methodology, curriculum,
-             novel: bool = False) -> ir.Job:
+    def _shared(self, ds: DatasetSetup) -> _Shared:
+        """What every job of the dataset shares, registered and hashed once."""
+        strategies = [self.use("strategies", s) for s in ds.strategies]
+        bound = {s.name: self.use("strategies", s) for s in ds.bound_strategies}
+        context_strategies = strategies + [s for s in bound.values() if s not in strategies]
+        gates = [self.use("gates", g) for g in ds.gates]
+        sh = _Shared(
+            assistant=self.use("personas", ds.assistant), strategies=strategies, bound=bound,
+            context_strategies=context_strategies,
+            compliance=[self.use("compliance", c) for c in ds.compliance],
+            panel=self.use("panels", ds.panel) if ds.panel else None,
+            methodology=self.use("methodologies", ds.methodology) if ds.methodology else None,
+            curriculum=self.use("curricula", ds.curriculum) if ds.curriculum else None,
+            gates_hash=canonical_hash([[g.hash for g in gates], list(ds.thresholds)]),
+            seeds=[self.use("seeds", ex) for ex in ds.seeds])
+        sh.fixed_hash = canonical_hash({
+            "format": ir.PLAN_FORMAT, "kind": ds.kind, "model": to_data(ds.model),
+            "assistant": sh.assistant.hash,
+            "strategies": [s.hash for s in context_strategies],
+            "compliance": [c.hash for c in sh.compliance],
+            "panel": sh.panel.hash if sh.panel else "",
+            "methodology": sh.methodology.hash if sh.methodology else "",
+            "curriculum": sh.curriculum.hash if sh.curriculum else "",
+            "templates": self.template_hashes, "emotions": self.emotions_hash,
+            "train_on": ds.train_on,
+        })
+        return sh
+
+    def _job(self, ds, sh: _Shared, by_axis, rep, novel: bool = False,
+             variation: ir.SeedExample | None = None) -> ir.Job:
         user, arc = by_axis.get("users"), by_axis.get("arcs")
         topic, culture = by_axis.get("topics"), by_axis.get("cultures")
         cell = tuple((axis, e.name) for axis, e in by_axis.items())
         if novel:
             cell += (("topics", NOVEL),)
+        if variation is not None:
+            cell = (("variation", variation.name),)
+            examples = [self.use("seeds", variation)]
+        else:
+            examples = few_shot(sh.seeds, by_axis, ds.few_shot)
         key = f"{ds.name}:{'/'.join(name for _, name in cell) or '-'}:{rep}"
         seed = int(hashlib.sha256(f"{ds.seed}|{key}".encode()).hexdigest()[:8], 16)
         rng = random.Random(seed)
         skip_first = ds.train_on == "skip_first"
         turns, sessions, turns_hash = (), (), ""
-        if ds.kind == JobKind.CURRICULUM and curriculum is not None:
-            sessions = tuple(_sessions(curriculum, arc, strategies, bound, rng, skip_first))
+        if ds.kind == JobKind.CURRICULUM and sh.curriculum is not None:
+            sessions = tuple(_sessions(sh.curriculum, arc, sh.strategies, sh.bound, rng,
+                                       skip_first))
             turns_hash = canonical_hash(to_data(sessions))
         else:
             n = rng.choice(valid_lengths(arc)) if arc is not None else 2
-            turns, turns_hash = self._targets(arc, n, strategies, bound, skip_first)
+            turns, turns_hash = self._targets(arc, n, sh.strategies, sh.bound, skip_first)
         context = ir.JobContext(
-            assistant=assistant.name, user=user.name if user else "", arc=arc.name if arc else "",
-            topic=topic.name if topic else "", culture=culture.name if culture else "",
-            panel=panel.name if panel else "", methodology=methodology.name if methodology else "",
-            curriculum=curriculum.name if curriculum else "",
-            compliance=tuple(c.name for c in compliance),
-            strategies=tuple(s.name for s in context_strategies), novel=novel)
+            assistant=sh.assistant.name, user=user.name if user else "",
+            arc=arc.name if arc else "", topic=topic.name if topic else "",
+            culture=culture.name if culture else "",
+            panel=sh.panel.name if sh.panel else "",
+            methodology=sh.methodology.name if sh.methodology else "",
+            curriculum=sh.curriculum.name if sh.curriculum else "",
+            compliance=tuple(c.name for c in sh.compliance),
+            strategies=tuple(s.name for s in sh.context_strategies), novel=novel,
+            examples=tuple(e.name for e in examples),
+            variation_of=variation.name if variation is not None else "")
         content = {
-            "fixed": fixed_hash, "cell": [list(c) for c in cell], "replicate": rep, "seed": seed,
-            "entities": {axis: e.hash for axis, e in by_axis.items()}, "turns": turns_hash,
+            "fixed": sh.fixed_hash, "cell": [list(c) for c in cell], "replicate": rep,
+            "seed": seed, "entities": {axis: e.hash for axis, e in by_axis.items()},
+            "turns": turns_hash, "examples": [e.hash for e in examples],
         }
         return ir.Job(
             key=key, dataset=ds.name, kind=ds.kind, cell=cell, replicate=rep, seed=seed,
             model=ds.model, context=context, turns=turns, sessions=sessions,
             templates=tuple(sorted(self.template_hashes)),
             gates=tuple(g.name for g in ds.gates), gate_thresholds=ds.thresholds,
-            content_hash=canonical_hash(content), gates_hash=gates_hash)
-
+            content_hash=canonical_hash(content), gates_hash=sh.gates_hash)
 
     def _targets(self, arc, n: int, strategies, bound, skip_first: bool):
         key = (arc.name if arc else "", n, skip_first, tuple(s.name for s in strategies),
@@ -142,6 +156,49 @@ class Lowerer:
                 turns = tuple(turn_targets(arc, n, strategies, skip_first, bound=bound))
             self._turns[key] = (turns, canonical_hash(to_data(turns)))
         return self._turns[key]
+
+
+@attrs.define
+class _Shared:
+    """A dataset's entities and hashes every job of it shares."""
+
+    assistant: ir.Persona
+    strategies: list  # banded: picked by the user's intensity
+    bound: dict  # bound by arc stages
+    context_strategies: list  # both: what the job's prompts may name
+    compliance: list
+    panel: ir.Panel | None
+    methodology: ir.Methodology | None
+    curriculum: ir.Curriculum | None
+    gates_hash: str
+    seeds: list
+    fixed_hash: str = ""
+
+
+_EXAMPLE_AXES = (("arcs", "arc"), ("users", "user"), ("topics", "topic"), ("cultures", "culture"))
+
+
+def few_shot(seeds, by_axis: dict, limit: int) -> list[ir.SeedExample]:
+    """The seed examples a job sees: every axis an example names must be the job's, and
+    the examples matching the most axes come first (ties by name)."""
+    scored = []
+    for ex in seeds:
+        named = [(axis, getattr(ex, attr)) for axis, attr in _EXAMPLE_AXES if getattr(ex, attr)]
+        if all(axis in by_axis and by_axis[axis].name == value for axis, value in named):
+            scored.append((-len(named), ex.name, ex))
+    return [ex for _, _, ex in sorted(scored, key=lambda x: x[:2])][:limit]
+
+
+def _variation_axes(example: ir.SeedExample, first_cell: dict, entities: dict, use) -> dict:
+    """A variation's scaffolding: the example's own axis values where the dataset has them,
+    else the dataset's first cell."""
+    out = {}
+    for axis, e in first_cell.items():
+        attr = dict(_EXAMPLE_AXES).get(axis, "")
+        named = getattr(example, attr, "") if attr else ""
+        out[axis] = use(_TABLE[axis], entities[axis][named]) if named in entities.get(axis, {}) \
+            else e
+    return out
 
 
 NOVEL = "~novel"  # the topic of a novel-scenario job: invented at run time ("~": no name clash)

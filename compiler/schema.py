@@ -150,6 +150,11 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
           "outcome: " + ", ".join(SESSION_OUTCOMES) + " (e.g. { mastered: 0.15, overload: -0.2 })"),
         F("mastered_at", "unit", doc="judged mastery score that counts as mastered (0.7)"),
     )),
+    KindSpec("seeds", "approved example conversations: few-shot material for the cells "
+             "they match (`bdsc seeds RUN_DIR` writes them from review)", (
+        F("example", "block:example", repeat=True, required=True,
+          doc="one example: the scaffolding it belongs to and its conversation"),
+    )),
     KindSpec("template", "override of a stdlib jinja2 prompt template", (
         F("source", "text", required=True),
     ), positional=("source",)),
@@ -170,6 +175,9 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
         F("budget", "block:budget"), F("train_on", "choice:all|skip_first"),
         F("edit_pairs", "bool", doc="reviewer edits become preference pairs (edit chosen, "
           "original rejected)"),
+        F("seeds", "list:ref:seeds", doc="seed sets whose examples guide generation"),
+        F("few_shot", "int", doc="how many matching seed examples a job sees (default 2)"),
+        F("variations", "int", doc="also generate N variations of every seed example"),
     )),
 )}
 
@@ -181,6 +189,10 @@ BLOCKS: dict[str, tuple[FieldSpec, ...]] = {
     "budget": (F("usd", "num"), F("tokens", "int")),
     "exclude": (F("users", "list:ref:persona"), F("arcs", "list:ref:arc"),
                 F("topics", "list:ref:topic"), F("cultures", "list:ref:culture")),
+    # axis values are plan names as strings: a seeds file written from a run is imported
+    # by the spec, so it cannot refer to the spec's own declarations
+    "example": (F("arc", "str"), F("user", "str"), F("topic", "str"), F("culture", "str"),
+                F("source", "str"), F("conversation", "text", required=True)),
 }
 
 # Dataset axes: field -> (entity kind, job context attribute).

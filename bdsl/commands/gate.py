@@ -64,8 +64,9 @@ def read_conversations(path: str) -> list[dict]:
 @click.option("--judge-model", default=None, help="Override the dataset's judge model.")
 def gate_cmd(spec, input_path, output, dataset, judge_model) -> None:
     """Apply a spec's gates to conversations made elsewhere (OpenAI messages JSONL)."""
+    from bdsl.engine.prompts import PromptRenderer
     from bdsl.gates.judge import judge
-    from bdsl.gates.score import conversation_rows
+    from bdsl.gates.score import conversation_rows, judge_input
     from bdsl.gates.view import GateContext, turns_from_messages
     from bdsl.outcomes import summarize_gates
 
@@ -80,6 +81,7 @@ def gate_cmd(spec, input_path, output, dataset, judge_model) -> None:
     rules = tuple(r for c in job.context.compliance for r in index.compliance[c].rules)
     ctx = GateContext(None, rules, dict(job.gate_thresholds))
     records = read_conversations(input_path)
+    renderer = PromptRenderer(plan.templates)
     journal = None
     if any(g.kind == "judge" for g in gates):
         from bdsl.engine.llm_adapter import LLMCompleter
@@ -89,11 +91,12 @@ def gate_cmd(spec, input_path, output, dataset, judge_model) -> None:
     async def score(rec):
         turns = turns_from_messages(rec["messages"])
         rows = conversation_rows(gates, turns, ctx)
+        model = judge_model or ds.judge_model
         for g in gates:
             if g.kind == "judge":
                 rows.append(await judge(g, ctx.thresholds.get(g.name, g.threshold), turns,
-                                        index.persona.get(job.context.assistant),
-                                        judge_model or ds.judge_model, journal, "", ""))
+                                        judge_input(plan, index, job, renderer, (), model),
+                                        model, journal, "", ""))
         return summarize_gates(rows)
 
     out = Path(output or Path(input_path).with_suffix(".scored.jsonl"))

@@ -65,10 +65,11 @@ def plan_cmd(spec: str, job_key: str | None, prompts: bool) -> None:
 
 def _prompts(plan, index, job) -> None:
     """Render the job's first prompts exactly as the engine would (jinja2 only)."""
-    from bdsl.engine.context import JobVariables
+    from bdsl.engine.context import JobVariables, generation_variables
     from bdsl.engine.prompts import PromptRenderer
 
     variables = JobVariables(plan, index, job)
+    generation = generation_variables(index, job)
     renderer = PromptRenderer(plan.templates)
     turns = job.turns or (job.sessions[0].turns if job.sessions else ())
     user = next((t for t in turns if t.role == "user"), None)
@@ -82,7 +83,7 @@ def _prompts(plan, index, job) -> None:
                   ("assistant_turn", {"turn": helper, "history": history})]
     for name, step in shown:
         click.echo(f"\n--- prompt {name} ---")
-        click.echo(renderer.render(name, **variables.for_step(**step)).strip())
+        click.echo(renderer.render(name, **variables.for_step(**{**generation, **step})).strip())
 
 
 def _describe(index, label: str, name: str) -> str:

@@ -14,6 +14,7 @@ STEP_DEFAULTS = {
     "turn": None, "emotion": None, "strategy": None, "history": [], "session": None,
     "previous_summary": "", "message": None, "perspective": None, "notes": [], "shown": [],
     "method_reply": "", "conventional_reply": "", "minority": None, "known_topics": [],
+    "examples": [], "variation": None,
 }
 
 
@@ -66,3 +67,16 @@ def _entity(table: dict, name: str):
     if not name or name not in table:
         return None
     return to_data(table[name])
+
+
+def generation_variables(index: ir.PlanIndex, job: ir.Job) -> dict:
+    """Variables only generation prompts get (never a training file's system prompt): the
+    seed examples the job is guided by, and the example it varies, if any."""
+    examples = [_example(index.seed[n]) for n in job.context.examples if n in index.seed]
+    variation = index.seed.get(job.context.variation_of) if job.context.variation_of else None
+    return {"examples": examples, "variation": _example(variation) if variation else None}
+
+
+def _example(ex: ir.SeedExample) -> dict:
+    return {"name": ex.name, "source": ex.source,
+            "messages": [{"role": r, "content": c} for r, c in ex.messages]}

@@ -13,7 +13,7 @@ from bdsl.engine.annotate import (
     parse_annotation,
 )
 from bdsl.engine.calls import CallJournal
-from bdsl.engine.context import JobVariables
+from bdsl.engine.context import JobVariables, generation_variables
 from bdsl.engine.port import CallRequest
 from bdsl.engine.prompts import PromptRenderer
 from bdsl.kinds import TurnKind
@@ -37,6 +37,7 @@ class JobRun:
         self.vars, self.renderer, self.journal = variables, renderer, journal
         self.max_attempts = max_attempts
         self.turns: list[TurnRecord] = []
+        self.generation = generation_variables(variables.index, job)
         self.usage = Usage()
         v = variables.base
         self.annotation_schema = annotation_schema(
@@ -45,7 +46,8 @@ class JobRun:
     # --- prompts and calls ----------------------------------------------------------
 
     def render(self, template: str, **step) -> str:
-        return self.renderer.render(template, **self.vars.for_step(**step))
+        return self.renderer.render(template, **self.vars.for_step(**{**self.generation,
+                                                                       **step}))
 
     def request(self, messages, attempt: int, json_schema: dict | None = None,
                 schema_name: str = "", cap: int | None = None) -> CallRequest:

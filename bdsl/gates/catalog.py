@@ -35,6 +35,10 @@ class CheckSpec:
 class MetricSpec:
     name: str
     doc: str
+    # what of the spec the judge is shown besides the transcript (see stdlib judge.j2):
+    # voice, rules, culture, perspectives, method, curriculum, arc
+    context: tuple[str, ...] = ()
+    aggregate: str = "mean"  # how scores of a transcript judged in windows combine: mean|min
 
 
 def _c(name, run, options=(), scope=Scope.CONVERSATION, doc=""):
@@ -80,17 +84,22 @@ CHECKS: dict[str, CheckSpec] = {c.name: c for c in (
 )}
 
 JUDGE_METRICS: dict[str, MetricSpec] = {m.name: m for m in (
-    MetricSpec("empathy", "feelings named and reflected at the person's pace"),
-    MetricSpec("appropriateness", "the reply fits the intensity and the context"),
+    MetricSpec("empathy", "feelings named and reflected at the person's pace", ("arc",)),
+    MetricSpec("appropriateness", "the reply fits the intensity and the context",
+               ("arc", "rules"), "min"),
     MetricSpec("clarity", "plain words, one idea at a time, a concrete next step"),
-    MetricSpec("brand_voice_alignment", "sounds like the assistant persona's voice"),
-    MetricSpec("compliance", "the dataset's compliance rules are kept"),
-    MetricSpec("synthesis_quality", "one decisive answer that integrates the perspectives"),
-    MetricSpec("cultural_fit", "register, directness and honorifics fit the culture pack"),
-    MetricSpec("socratic_restraint", "guides with questions, never hands over the answer"),
-    MetricSpec("difficulty_fit", "the challenge matches the learner's level this session"),
+    MetricSpec("brand_voice_alignment", "sounds like the assistant persona's voice", ("voice",)),
+    MetricSpec("compliance", "the dataset's compliance rules are kept", ("rules",), "min"),
+    MetricSpec("synthesis_quality", "one decisive answer that integrates the perspectives",
+               ("perspectives",)),
+    MetricSpec("cultural_fit", "register, directness and honorifics fit the culture pack",
+               ("culture",)),
+    MetricSpec("socratic_restraint", "guides with questions, never hands over the answer",
+               ("method", "curriculum")),
+    MetricSpec("difficulty_fit", "the challenge matches the learner's level this session",
+               ("curriculum",)),
     MetricSpec("contrast_quality", "the method reply applies the principles and the "
-               "conventional one shows what they change; the commentary says why"),
+               "conventional one shows what they change; the commentary says why", ("method",)),
 )}
 
 

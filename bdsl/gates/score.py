@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 import attrs
 
 from bdsl import ir
+from bdsl.engine.prompts import PromptRenderer
 from bdsl.gates import checks, judge
 from bdsl.gates.catalog import CHECKS, Scope, check_function
 from bdsl.gates.view import GateContext, notes_of, turns_of
@@ -57,6 +58,14 @@ def dataset_rows(gates, conversations: dict) -> dict:
     return out
 
 
+def judge_input(plan, index, job, renderer, notes, model: str) -> judge.JudgeInput:
+    from bdsl.engine.context import JobVariables
+    from bdsl.llm.models import context_window
+
+    return judge.JudgeInput(JobVariables(plan, index, job).for_step(), renderer, notes,
+                            context_window(model))
+
+
 def judge_model_for(ds: ir.DatasetInfo, judge_model: str | None, generator_override: str | None
                     ) -> str:
     """--judge-model wins; a judge that defaulted to the generator follows --model."""
@@ -73,6 +82,7 @@ async def score_run(store, plan: ir.Plan, journal=None, judge_model: str | None 
     from bdsl.store.reader import conversations
 
     index = plan.index()
+    renderer = PromptRenderer(plan.templates)
     jobs = {j.key: j for j in plan.jobs}
     convs = [c for c in conversations(store) if c.job_key in jobs]
     views = {c.id: (turns_of(c), attrs.evolve(gate_context(index, jobs[c.job_key]),
@@ -99,15 +109,16 @@ async def score_run(store, plan: ir.Plan, journal=None, judge_model: str | None 
         wanted = {g.name for g in gates}
         rows = conversation_rows(gates, turns, ctx)
         rows += [r for r in across.get(conv.id, ()) if r.gate in wanted]
-        for gate in gates:
-            if gate.kind != GateKind.JUDGE or journal is None:
-                continue  # without a model, judged gates stay unscored
-            threshold = ctx.thresholds.get(gate.name, gate.threshold)
-            model = judge_model_for(index.dataset[job.dataset], judge_model, generator_override)
-            rows.append(await judge.judge(gate, threshold, turns,
-                                          index.persona.get(job.context.assistant), model,
-                                          journal, job.key, conv.content_hash))
+        # deterministic results are stored before any judge is asked
         write_gate_rows(store, conv.id, job.gates_hash, rows)
+        judged = [g for g in gates if g.kind == GateKind.JUDGE]
+        if judged and journal is not None:  # without a model, judged gates stay unscored
+            model = judge_model_for(index.dataset[job.dataset], judge_model, generator_override)
+            inp = judge_input(plan, index, job, renderer, ctx.notes, model)
+            rows = [await judge.judge(g, ctx.thresholds.get(g.name, g.threshold), turns, inp,
+                                      model, journal, job.key, conv.content_hash)
+                    for g in judged]
+            write_gate_rows(store, conv.id, job.gates_hash, rows)
         scored += 1
     outcomes: Counter = Counter()
     failing: Counter = Counter()

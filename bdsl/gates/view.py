@@ -17,6 +17,7 @@ class Turn:
     annotation: object | None = None  # bdsl.store.records.Annotation
     target: ir.TurnTarget | None = None
     finish_reason: str = ""  # "length" when the text was cut at max_tokens
+    session: int = -1  # curriculum session, -1 outside curricula
 
 
 @attrs.frozen
@@ -39,7 +40,8 @@ def turns_of(conv) -> list[Turn]:
     out = []
     for t in conv.turns:
         if t.kind == "message":
-            out.append(Turn(len(out), t.role, t.content, t.annotation, t.target))
+            out.append(Turn(len(out), t.role, t.content, t.annotation, t.target,
+                            session=t.session))
     return out
 
 

