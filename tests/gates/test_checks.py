@@ -1,15 +1,13 @@
 """Deterministic gates on hand-built good and bad conversations."""
 
-import asyncio
 
 import attrs
-import pytest
 
 from bdsl import ir
-from bdsl.gates import checks, dataset_checks, judge
+from bdsl.gates import checks, dataset_checks
 from bdsl.gates.view import GateContext, Turn
 from bdsl.outcomes import summarize_gates
-from bdsl.store.records import Annotation, CallRecord
+from bdsl.store.records import Annotation
 
 ARC = ir.Arc("a", (ir.ArcStage("shame", 0.8, -0.8), ir.ArcStage("hopeful", 0.4, 0.5)), 4, 6)
 RULES = (
