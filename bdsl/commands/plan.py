@@ -12,7 +12,8 @@ from bdsl.commands.compile import plan_summary
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--job", "job_key", default=None, help="Show this job (default: the first).")
 @click.option("--prompts", is_flag=True,
-              help="Also render the sample job's first user and assistant prompts.")
+              help="Also render the sample job's prompts: the user and assistant, what its "
+                   "kind adds (contrastive, deliberation, panel, session), its judges.")
 def plan_cmd(spec: str, job_key: str | None, prompts: bool) -> None:
     """Explain what a spec will generate: datasets, matrix, gates and a sample job."""
     plan = compile_or_exit(spec).plan
@@ -64,26 +65,11 @@ def plan_cmd(spec: str, job_key: str | None, prompts: bool) -> None:
 
 
 def _prompts(plan, index, job) -> None:
-    """Render the job's first prompts exactly as the engine would (jinja2 only)."""
-    from bdsl.engine.context import JobVariables, generation_variables
-    from bdsl.engine.prompts import PromptRenderer
+    from bdsl.engine.preview import preview_prompts
 
-    variables = JobVariables(plan, index, job)
-    generation = generation_variables(index, job)
-    renderer = PromptRenderer(plan.templates)
-    turns = job.turns or (job.sessions[0].turns if job.sessions else ())
-    user = next((t for t in turns if t.role == "user"), None)
-    helper = next((t for t in turns if t.role == "assistant"), None)
-    history = [{"role": "user", "content": "(the user's first message)"}]
-    shown = []
-    if user is not None:
-        shown += [("user_system", {}), ("user_turn", {"turn": user, "history": []})]
-    if helper is not None:
-        shown += [("assistant_system", {"turn": helper}),
-                  ("assistant_turn", {"turn": helper, "history": history})]
-    for name, step in shown:
+    for name, text in preview_prompts(plan, job):
         click.echo(f"\n--- prompt {name} ---")
-        click.echo(renderer.render(name, **variables.for_step(**{**generation, **step})).strip())
+        click.echo(text.strip())
 
 
 def _describe(index, label: str, name: str) -> str:
