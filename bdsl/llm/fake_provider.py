@@ -1,6 +1,7 @@
 """`fake/echo`: a documented test provider (never the default).
 
-Replies "echo: <last user message>" after a configurable delay; with a JSON schema it
+Replies "echo: <the first 24 words of the last user message>" after a configurable delay
+(bounded, so a long conversation of echoes stays small); with a JSON schema it
 returns the smallest instance that satisfies the schema (numbers at the middle of
 their range), so structured-output code paths run end to end without a model.
 
@@ -23,6 +24,7 @@ from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import ModelResponse, Usage
 
 _counter = itertools.count(1)
+ECHO_WORDS = 24
 
 
 def instance(schema: dict):
@@ -68,7 +70,9 @@ def reply(messages: list, optional_params: dict) -> tuple[str, str]:
         text = json.dumps(instance(schema))
     else:
         last = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
-        text = f"echo: {last}"
+        words = str(last).split()  # bounded: an echo of an echo must not grow without end
+        text = "echo: " + " ".join(words[:ECHO_WORDS]) + (" ..." if len(words) > ECHO_WORDS
+                                                           else "")
     truncate = int(os.environ.get("BDSL_FAKE_TRUNCATE_EVERY", "0") or 0)
     return text, "length" if truncate and n % truncate == 0 else "stop"
 
