@@ -31,6 +31,9 @@ COMMANDS = {
     "gate": "bdsl.commands.gate:gate_cmd",
     "calibrate": "bdsl.commands.calibrate:calibrate_cmd",
     "review": "bdsl.commands.review:review_cmd",
+    "lsp": "bdsl.commands.lsp:lsp_cmd",
+    "init": "bdsl.commands.init:init_cmd",
+    "report": "bdsl.commands.report:report_cmd",
 }
 
 

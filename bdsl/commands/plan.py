@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from bdsl.commands._common import compile_or_exit
@@ -79,7 +81,7 @@ def _describe(index, label: str, name: str) -> str:
     if label == "arc":
         arc = index.arc[name]
         stages = " -> ".join(f"{s.emotion}({s.intensity:g})" for s in arc.stages)
-        return f": {stages}, {arc.min_turns}..{arc.max_turns} messages"
+        return f": {_bds(stages)}, {arc.min_turns}..{arc.max_turns} messages"
     if label == "topic":
         return f": {index.topic[name].title}"
     if label in ("user", "assistant"):
@@ -90,8 +92,17 @@ def _describe(index, label: str, name: str) -> str:
 def _turns(turns) -> None:
     for t in turns:
         if t.role == "user":
-            target = f"{t.emotion}({t.intensity:g})" if t.emotion else "-"
+            target = _bds(f"{t.emotion}({t.intensity:g})") if t.emotion else "-"
             click.echo(f"    {t.index:>2} user       target {target}")
         else:
             weight = "" if t.train else "  (not trained on)"
             click.echo(f"    {t.index:>2} assistant  strategy {t.strategy or '-'}{weight}")
+
+
+def _bds(fragment: str) -> str:
+    """A piece of .bds syntax, coloured by the bds lexer when stdout is a terminal."""
+    if not sys.stdout.isatty():
+        return fragment
+    from bdsl.highlight import highlight_fragment
+
+    return highlight_fragment(fragment)
