@@ -39,7 +39,6 @@ class BdsLexer(RegexLexer):
     aliases = ["bds", "bdsl"]
     filenames = ["*.bds"]
     mimetypes = ["text/x-bdsl"]
-    url = "https://github.com/bdsl/bdsl"
 
     tokens = {
         "common": [
