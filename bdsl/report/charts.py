@@ -50,7 +50,8 @@ def trajectory(arc: ArcView) -> dict:
             customdata=[f"{p.target_emotion}({p.target_intensity:g})" for p in t.points],
             hovertemplate=(f"#{t.conversation_id} {t.job_key}<br>user turn %{{x}}: annotated "
                            "%{text}, target %{customdata}<extra></extra>")))
-    return _fig(fig, title=dict(text=f"{arc.arc}: {arc.stages}" if arc.stages else arc.arc),
+    return _fig(fig, title=dict(text=f"{arc.arc}: {arc.stages}" if arc.stages else arc.arc,
+                                font=dict(size=13)),
                 height=400, xaxis=dict(title=dict(text="user turn"), dtick=1),
                 yaxis=dict(title=dict(text="intensity"), range=[0, 1.05]),
                 legend=dict(font=dict(size=10)))

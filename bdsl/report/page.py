@@ -98,7 +98,10 @@ def _plain(value):
 
 
 def _table(name: str, header: list[str], rows: list[list], dataset: str) -> str:
-    cells = "".join(f"<th{' class=num' if i else ''}>{escape(h)}</th>"
+    numeric = [bool(rows) and (isinstance(v, tuple) or (isinstance(v, (int, float))
+                                                         and not isinstance(v, bool)))
+               for v in (rows[0] if rows else header)]
+    cells = "".join(f"<th{' class=num' if numeric[i] else ''}>{escape(h)}</th>"
                     for i, h in enumerate(header))
     out = [f"<table data-table='{name}' data-dataset='{escape(dataset)}'><tr>{cells}</tr>"]
     for row in rows:
