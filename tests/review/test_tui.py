@@ -154,7 +154,7 @@ def test_conversation_view_charts_targets_against_annotations(run_dir):
             await pilot.pause()
             screen = app.screen
             first = screen.query_one("#body", Static).content
-            await pilot.press("]", "]")  # the second user turn
+            await pilot.press("down", "down")  # the second user turn
             await pilot.pause()
             return screen.row, first, screen.query_one("#body", Static).content
     row, body, moved = asyncio.run(go())
