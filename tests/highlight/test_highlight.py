@@ -123,3 +123,20 @@ def test_vscode_extension_registers_bds():
     assert (folder / grammar["path"]).resolve() == GRAMMAR.resolve()
     config = json.loads((folder / language["configuration"].lstrip("./")).read_text())
     assert config["comments"]["lineComment"] == "#"
+
+
+def test_plan_colours_bds_fragments_on_a_terminal(at_root, monkeypatch):
+    from types import SimpleNamespace
+
+    from click.testing import CliRunner
+
+    from bdsl.cli import main
+    from bdsl.commands import plan
+
+    monkeypatch.setattr(plan, "sys", SimpleNamespace(stdout=SimpleNamespace(isatty=lambda: True)))
+    out = CliRunner().invoke(main, ["plan", "specs/01_crisis_support.bds"], color=True).output
+    assert "\x1b[" in out
+    stages = next(line for line in out.splitlines() if line.lstrip().startswith("arc "))
+    assert ANSI.sub("", stages).endswith(
+        "despair(0.95) -> acknowledged(0.7) -> grounded(0.5) -> referred(0.4), 8..10 messages")
+    assert stages != ANSI.sub("", stages)
