@@ -86,8 +86,9 @@ def _resolved_text(an: Analysis, sym: Symbol, src: SourceFile | None) -> str:
     if isinstance(node, ast.GateDecl):
         return src.text[node.span.start:node.span.end].strip()
     spec = KINDS.get(sym.kind)
-    head_end = node.body.span.start if node.body is not None else node.span.end
-    head = " ".join(src.text[node.span.start:head_end].split())
+    head = f"{node.kind.text} {node.name.text}" + (
+        f" : {node.qualifier.text}" if node.qualifier else "") + (
+        f" extends {node.extends.dotted}" if node.extends else "")  # also for YAML tables
     if spec is None or an.symbols is None:
         return head
     chain = _extends_chain(an, sym)

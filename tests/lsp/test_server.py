@@ -312,3 +312,23 @@ def test_check_json_and_lsp_agree_on_a_spec_in_the_examples(at_root, tmp_path):
     assert diag.code == item["code"]
     assert (diag.range.start.line + 1, diag.range.start.character + 1) == \
         (item["location"]["line"], item["location"]["col"])
+
+
+def test_yaml_table_entries_hover_and_jump(at_root):
+    spec = ROOT / "specs" / "02_finra_advisor.bds"
+    text = spec.read_text()
+
+    async def session():
+        async with editor(ROOT) as ed:
+            uri = ed.open(spec)
+            await ed.wait_diagnostics(uri, version=1)
+            at = position_of(text, "finance.emergency_fund", 10)
+            module_at = position_of(text, "finance.emergency_fund", 2)
+            return (await ed.hover(uri, *at), await ed.definition(uri, *at),
+                    await ed.hover(uri, *module_at))
+    hover, location, module = run(session())
+    assert hover.contents.value.startswith("```bds\ntopic emergency_fund\n  title: Building")
+    yaml_file = ROOT / "specs" / "data" / "finance_topics.yaml"
+    assert location.uri == yaml_file.resolve().as_uri()
+    assert "emergency_fund" in yaml_file.read_text().splitlines()[location.range.start.line]
+    assert "4 topic: `emergency_fund`" in module.contents.value
