@@ -32,6 +32,9 @@ COMMANDS = {
     "calibrate": "bdsl.commands.calibrate:calibrate_cmd",
     "review": "bdsl.commands.review:review_cmd",
     "seeds": "bdsl.commands.seeds:seeds_cmd",
+    "lsp": "bdsl.commands.lsp:lsp_cmd",
+    "init": "bdsl.commands.init:init_cmd",
+    "report": "bdsl.commands.report:report_cmd",
 }
 
 

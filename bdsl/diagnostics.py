@@ -81,6 +81,12 @@ def _excerpt(span: Span, src: SourceFile | None, color: bool, sev_color: str) ->
     width = span.end_col - span.col if span.end_line == span.line else len(text) - span.col + 1
     width = max(1, width)
     caret = " " * (span.col - 1) + "^" * width
+    if color:  # syntax colours from the whole file, so the line keeps its context
+        from bdsl.highlight import ansi_lines
+
+        coloured = ansi_lines(src.text)
+        if len(coloured) == len(src.line_starts):  # Pygments reads a lone \r as a line break
+            shown = coloured[span.line - 1].replace("\t", " ")
     lines.append(f"{gutter} |")
     lines.append(f"{span.line} | {shown}")
     lines.append(f"{gutter} | " + _paint(caret, sev_color, color))

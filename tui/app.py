@@ -130,8 +130,9 @@ class ConversationScreen(Screen):
     BINDINGS = [Binding("a", "approve", "Approve"), Binding("r", "reject", "Reject"),
                 Binding("v", "revise", "Revision"), Binding("e", "edit", "Edit turn"),
                 Binding("s", "seed", "Seed example"), Binding("n", "note", "Note"),
-                Binding("down,]", "cursor(1)", "Next turn", show=False),
-                Binding("up,[", "cursor(-1)", "Prev turn", show=False),
+                # priority: otherwise the scrolling body takes the arrow keys
+                Binding("down,]", "cursor(1)", "Next turn", show=False, priority=True),
+                Binding("up,[", "cursor(-1)", "Prev turn", show=False, priority=True),
                 Binding("j", "move(1)", "Next"), Binding("k", "move(-1)", "Prev"),
                 Binding("escape", "back", "Back")]
 

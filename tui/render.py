@@ -15,6 +15,7 @@ def conversation_text(row, index, cursor: int) -> Text:
     if arc is not None:
         out.append("arc: " + " -> ".join(f"{s.emotion}({s.intensity:g})" for s in arc.stages)
                    + "\n")
+    out.append_text(arc_chart(row.conv.turns, cursor))
     out.append("\n")
     edited = {m["seq"]: m for m in row.review.edited or ()}
     visible = -1
@@ -62,6 +63,55 @@ def conversation_text(row, index, cursor: int) -> Text:
     return out
 
 
+LEVELS = "▁▂▃▄▅▆▇█"
+TOLERANCE = 0.25  # an annotation this close to the target, with its emotion, is on target
+
+
+def _bar(intensity: float) -> str:
+    return LEVELS[min(len(LEVELS) - 1, max(0, int(intensity * len(LEVELS))))]
+
+
+def on_target(annotation, target) -> bool:
+    return (annotation.primary_emotion == target.emotion
+            and abs(annotation.intensity - target.intensity) <= TOLERANCE)
+
+
+def arc_chart(turns, cursor: int = -1) -> Text:
+    """Two rows over the user turns: the arc's target intensity and the annotated one
+    (green on target, yellow off it, · where the turn has no annotation), over the user
+    turn numbers, the selected turn's number highlighted. Empty when no user turn has an
+    emotional target."""
+    columns = []  # (visible index, target, annotation)
+    visible = -1
+    for t in turns:
+        if t.kind != "message":
+            continue
+        visible += 1
+        target = t.target
+        if t.role == "user" and target is not None and target.emotion and \
+                target.intensity is not None:
+            columns.append((visible, target, t.annotation))
+    out = Text()
+    if not columns:
+        return out
+    rows = (("target   ", lambda tg, a: (_bar(tg.intensity), "cyan")),
+            ("annotated", lambda tg, a: ("·", "dim") if a is None else
+             (_bar(a.intensity), "green" if on_target(a, tg) else "yellow")))
+    for label, cell in rows:
+        out.append(f"{label} ", style="dim")
+        for _, target, annotation in columns:
+            glyph, style = cell(target, annotation)
+            out.append(glyph, style=style)
+            out.append(" ")
+        out.append("\n")
+    out.append("user turn ", style="dim")
+    for n, (index, _, _) in enumerate(columns, start=1):
+        out.append(str(n % 10), style="bold reverse" if index == cursor else "dim")
+        out.append(" ")
+    out.append("\n")
+    return out
+
+
 def _annotation_line(t) -> str:
     a, target = t.annotation, t.target
     parts = []
@@ -71,8 +121,7 @@ def _annotation_line(t) -> str:
                         else "") + f" valence {a.valence:+.1f}")
     if target is not None and t.kind == "message":
         if t.role == "user" and target.emotion:
-            off = "" if a is None else ("  ✓" if a.primary_emotion == target.emotion and
-                                        abs(a.intensity - target.intensity) <= 0.25 else "  ≠")
+            off = "" if a is None else ("  ✓" if on_target(a, target) else "  ≠")
             parts.append(f"target {target.emotion}({target.intensity:g}){off}")
         elif t.role == "assistant" and target.strategy:
             parts.append(f"strategy {target.strategy}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from bdsl.commands._common import compile_or_exit
@@ -78,7 +80,7 @@ def _describe(index, label: str, name: str) -> str:
         stages = " -> ".join(f"{s.emotion}({s.intensity:g}"
                              + (f", assistant: {s.assistant})" if s.assistant else ")")
                              for s in arc.stages)
-        return f": {stages}, {arc.min_turns}..{arc.max_turns} messages"
+        return f": {_bds(stages)}, {arc.min_turns}..{arc.max_turns} messages"
     if label == "topic":
         return f": {index.topic[name].title}"
     if label in ("user", "assistant"):
@@ -89,9 +91,18 @@ def _describe(index, label: str, name: str) -> str:
 def _turns(turns) -> None:
     for t in turns:
         if t.role == "user":
-            target = f"{t.emotion}({t.intensity:g})" if t.emotion else "-"
+            target = _bds(f"{t.emotion}({t.intensity:g})") if t.emotion else "-"
             click.echo(f"    {t.index:>2} user       target {target}")
         else:
             weight = "" if t.train else "  (not trained on)"
             must = f"  must: {t.protocol}" if t.protocol else ""
             click.echo(f"    {t.index:>2} assistant  strategy {t.strategy or '-'}{must}{weight}")
+
+
+def _bds(fragment: str) -> str:
+    """A piece of .bds syntax, coloured by the bds lexer when stdout is a terminal."""
+    if not sys.stdout.isatty():
+        return fragment
+    from bdsl.highlight import highlight_fragment
+
+    return highlight_fragment(fragment)

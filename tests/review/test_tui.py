@@ -138,3 +138,51 @@ def test_screens_snapshot(run_dir, snapshot):
     import re
 
     assert [re.sub(r"terminal-\d+", "terminal", x) for x in (queue, conversation)] == snapshot
+
+
+def test_conversation_view_charts_targets_against_annotations(run_dir):
+    """The arc chart's two rows are the stored target and annotated intensities of the
+    user turns, in order; moving the cursor highlights that turn's column."""
+    from textual.widgets import Static
+
+    from bdsl.tui.render import LEVELS, on_target
+
+    async def go():
+        app = app_for(run_dir)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            screen = app.screen
+            first = screen.query_one("#body", Static).content
+            await pilot.press("down", "down")  # the second user turn
+            await pilot.pause()
+            return screen.row, first, screen.query_one("#body", Static).content
+    row, body, moved = asyncio.run(go())
+    users = [t for t in row.conv.turns if t.kind == "message" and t.role == "user"]
+    assert users and all(t.target is not None and t.target.emotion for t in users)
+
+    def bar(x):
+        return LEVELS[min(7, int(x * 8))]
+
+    lines = body.plain.splitlines()
+    target_row = next(line for line in lines if line.startswith("target "))
+    annotated_row = next(line for line in lines if line.startswith("annotated "))
+    assert target_row.split()[1:] == [bar(t.target.intensity) for t in users]
+    assert annotated_row.split()[1:] == [bar(t.annotation.intensity) if t.annotation else "·"
+                                         for t in users]
+    start = annotated_row.index(" ") + 1
+
+    def style_at(text, line_no, column):
+        offset = sum(len(x) + 1 for x in text.plain.splitlines()[:line_no]) + column
+        return " ".join(str(s.style) for s in text.spans if s.start <= offset < s.end)
+
+    row_no = lines.index(annotated_row)
+    for n, t in enumerate(users):
+        colour = "green" if t.annotation and on_target(t.annotation, t.target) else (
+            "yellow" if t.annotation else "dim")
+        assert colour in style_at(body, row_no, start + 2 * n)
+    numbers = lines.index(annotated_row) + 1
+    assert lines[numbers].split()[2:] == [str(n) for n in range(1, len(users) + 1)]
+    assert "reverse" in style_at(body, numbers, start)  # turn 0 is selected on opening
+    assert "reverse" not in style_at(moved, numbers, start)
+    assert "reverse" in style_at(moved, numbers, start + 2)  # now the second user turn
