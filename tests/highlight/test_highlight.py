@@ -138,5 +138,6 @@ def test_plan_colours_bds_fragments_on_a_terminal(at_root, monkeypatch):
     assert "\x1b[" in out
     stages = next(line for line in out.splitlines() if line.lstrip().startswith("arc "))
     assert ANSI.sub("", stages).endswith(
-        "despair(0.95) -> acknowledged(0.7) -> grounded(0.5) -> referred(0.4), 8..10 messages")
+        "despair(0.95, assistant: refer) -> referred(0.6) -> grounded(0.5) -> hopeful(0.4), "
+        "8..10 messages")
     assert stages != ANSI.sub("", stages)
