@@ -1,5 +1,8 @@
 """Gates that look across conversations or use a lexicon: near-duplicates and the
-VADER sentiment trend (a weak, clearly labelled secondary signal)."""
+VADER sentiment trend (a weak, clearly labelled secondary signal).
+
+Duplicates are found on normalized text (case, quotes, dashes, punctuation and
+whitespace do not count): an exact copy by its hash, a near copy by MinHash + LSH."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from collections import defaultdict
 
 from bdsl import ir
 from bdsl.gates.checks import _row
+from bdsl.gates.text import loose
 from bdsl.gates.view import GateContext, Turn
 
 PERMUTATIONS, BANDS = 64, 16
@@ -18,7 +22,7 @@ _COEFFS = [(_rng.randrange(1, _PRIME), _rng.randrange(0, _PRIME)) for _ in range
 
 
 def shingles(text: str, k: int = 3) -> set[int]:
-    w = text.lower().split()
+    w = loose(text).split()
     grams = {" ".join(w[i:i + k]) for i in range(max(1, len(w) - k + 1))}
     return {int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big")
             for g in grams}
@@ -31,23 +35,31 @@ def minhash(sh: set[int]) -> tuple[int, ...]:
 
 
 def near_duplicates(texts: dict, threshold: float) -> dict:
-    """key -> (the earlier key it nearly duplicates, estimated Jaccard), for texts given in
-    dataset order.
-    MinHash signatures, LSH banding for candidates, then the estimate on each candidate."""
-    sigs = {cid: minhash(shingles(text)) for cid, text in texts.items()}
+    """key -> (the earlier key it duplicates, estimated Jaccard, exact copy?), for texts
+    given in dataset order. Exact copies (same normalized text) first, at 1.0; then MinHash
+    signatures, LSH banding for candidates, and the estimate on each candidate."""
+    found: dict = {}
+    first: dict[str, object] = {}
+    for cid, text in texts.items():
+        digest = hashlib.sha256(loose(text).encode()).hexdigest()
+        if digest in first:
+            found[cid] = (first[digest], 1.0, True)
+        else:
+            first[digest] = cid
+    sigs = {cid: minhash(shingles(text)) for cid, text in texts.items() if cid not in found}
     rows = PERMUTATIONS // BANDS
     buckets: dict[tuple, list[int]] = defaultdict(list)
     for cid in sigs:  # insertion order: "earlier" is earlier in the dataset
         for b in range(BANDS):
             buckets[(b, sigs[cid][b * rows:(b + 1) * rows])].append(cid)
-    found: dict[int, tuple[int, float]] = {}
     for ids in buckets.values():
         for i, later in enumerate(ids):
             for earlier in ids[:i]:
                 est = sum(x == y for x, y in zip(sigs[later], sigs[earlier], strict=True)) \
                     / PERMUTATIONS
-                if est >= threshold and (later not in found or est > found[later][1]):
-                    found[later] = (earlier, est)
+                if est >= threshold and (later not in found or est > found[later][1]) \
+                        and not (later in found and found[later][2]):
+                    found[later] = (earlier, est, False)
     return found
 
 
@@ -55,14 +67,16 @@ def no_near_duplicates(gate: ir.Gate, conversations: dict) -> dict:
     """Dataset scope: key -> (turns, ctx) in dataset order; every key gets a row."""
     threshold = float(dict(gate.options).get("threshold", 0.85))
     texts = {key: " ".join(t.content for t in turns if t.role == "assistant")
+             or " ".join(t.content for t in turns)
              for key, (turns, _ctx) in conversations.items()}
     dups = near_duplicates(texts, threshold)
     rows = {}
     for key in conversations:
         if key in dups:
-            other, est = dups[key]
-            rows[key] = _row(gate, False, f"near-duplicate of {other} (Jaccard ~{est:.2f})",
-                             score=round(est, 4), threshold=threshold, duplicate_of=other)
+            other, est, exact = dups[key]
+            what = "exact copy" if exact else f"near-duplicate (Jaccard ~{est:.2f})"
+            rows[key] = _row(gate, False, f"{what} of {other}", score=round(est, 4),
+                             threshold=threshold, duplicate_of=other)
         else:
             rows[key] = _row(gate, True, "no near-duplicate in the dataset", threshold=threshold)
     return rows

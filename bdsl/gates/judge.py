@@ -64,7 +64,7 @@ async def judge(gate: ir.Gate, threshold: float, turns: list[Turn], assistant, m
         except (ValueError, KeyError, TypeError, json.JSONDecodeError) as e:
             problems.append(f"invalid verdict: {e}")
             continue
-        passed = score >= threshold
+        passed = score > threshold if gate.op == ">" else score >= threshold  # as written
         soft = not passed and score >= threshold - SOFT_MARGIN
         return _row(gate, passed, reason or f"{gate.metric} {score:.2f}", score=score,
                     threshold=threshold, soft=soft, judge_model=model, call_id=rec.id)

@@ -5,14 +5,18 @@
 Results are keyed by (conversation, gate, gates_hash): re-scoring an unchanged run does
 nothing, a threshold change re-scores without regenerating, and judge calls are
 journaled so a re-score never pays twice. Checks dispatch through bdsl.gates.catalog.
+When a gate asks for the judged safety screen (`screen "judged"`), one journaled screen
+call per conversation runs first and its verdicts reach the checks in the GateContext.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+import attrs
+
 from bdsl import ir
-from bdsl.gates import checks, judge
+from bdsl.gates import checks, judge, screen
 from bdsl.gates.catalog import CHECKS, Scope, check_function
 from bdsl.gates.view import GateContext, turns_of
 from bdsl.kinds import GateKind
@@ -90,6 +94,10 @@ async def score_run(store, plan: ir.Plan, journal=None, judge_model: str | None 
         if not gates:
             continue
         turns, ctx = views[conv.id]
+        model = judge_model_for(index.dataset[job.dataset], judge_model, generator_override)
+        if journal is not None and screen.wants_screen(gates):
+            ctx = attrs.evolve(ctx, screen=await screen.screen(
+                turns, ctx.compliance, model, journal, job.key, conv.content_hash))
         wanted = {g.name for g in gates}
         rows = conversation_rows(gates, turns, ctx)
         rows += [r for r in across.get(conv.id, ()) if r.gate in wanted]
@@ -97,7 +105,6 @@ async def score_run(store, plan: ir.Plan, journal=None, judge_model: str | None 
             if gate.kind != GateKind.JUDGE or journal is None:
                 continue  # without a model, judged gates stay unscored
             threshold = ctx.thresholds.get(gate.name, gate.threshold)
-            model = judge_model_for(index.dataset[job.dataset], judge_model, generator_override)
             rows.append(await judge.judge(gate, threshold, turns,
                                           index.persona.get(job.context.assistant), model,
                                           journal, job.key, conv.content_hash))

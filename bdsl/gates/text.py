@@ -41,7 +41,8 @@ def loose(text: str) -> str:
 
 _DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
                 "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}
-_SPOKEN = re.compile(r"\b(?:%s)(?:[\s-]+(?:%s))+\b" % (("|".join(_DIGIT_WORDS),) * 2))
+_WORD = "(?:" + "|".join(_DIGIT_WORDS) + ")"
+_SPOKEN = re.compile(rf"\b{_WORD}(?:[\s-]+{_WORD})+\b")
 _SPACED = re.compile(r"(?<!\d)\d(?:[\s.-]\d)+(?!\d)")
 
 
