@@ -72,12 +72,16 @@ def not_truncated(gate, turns, ctx) -> GateRow:
     """Empty messages and a finish_reason that says "cut" fail; without a finish reason,
     an assistant turn that stops mid-sentence is a soft failure (review)."""
     cut, suspect = [], []
+    replies = [t for t in turns if t.role == "assistant" and t.content.strip()]
     for t in turns:
         known = truncation.is_cut(t.finish_reason)
         if not t.content.strip() or known:
             cut.append(t.index)
         elif known is None and t.role == "assistant":
-            why = truncation.looks_cut(t.content)
+            others = [o for o in replies if o.index != t.index]
+            style = (sum(truncation.finished(o.content) for o in others) * 2 >= len(others)
+                     if others else None)
+            why = truncation.looks_cut(t.content, style)
             if why:
                 suspect.append({"turn": t.index, "why": why})
     if cut:
@@ -332,7 +336,8 @@ def _signals(t: Turn, escalations, general, line: str, screen):
         layers.append({"layer": "lexicon", "cue": sig.cue, "category": sig.category,
                        "match": sig.match})
     for r in escalations:
-        if r.when is not None and (m := saferegex.search(r.when, t.content)):
+        m = saferegex.search(r.when, t.content) if r.when is not None else None
+        if m and not crisis.negated(m.string[:m.start()]):  # "I'm not suicidal"
             layers.append({"layer": "spec", "rule": r.text, "match": m.group(0)})
             ref = ref + referral.referral(line, r.to)
     if screen is not None and not screen.error and (f := screen.crisis_at(t.index)):

@@ -187,6 +187,11 @@ _NEGATION = re.compile(r"\b(?:not|never|no longer|isnt|arent|wasnt|dont feel|not
                        r"(?: \w+){0,2} $")
 
 
+def negated(before: str) -> bool:
+    """Does the text before a match end in a negation ("I'm not", "never been")?"""
+    return bool(_NEGATION.search(canonical(before) + " "))
+
+
 def signals(text: str) -> list[Signal]:
     """Every crisis cue in a user turn, in cue order (empty when there is none)."""
     canon = canonical(text)

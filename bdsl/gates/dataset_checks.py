@@ -2,7 +2,8 @@
 VADER sentiment trend (a weak, clearly labelled secondary signal).
 
 Duplicates are found on normalized text (case, quotes, dashes, punctuation and
-whitespace do not count): an exact copy by its hash, a near copy by MinHash + LSH."""
+whitespace do not count): an exact copy by its hash, a near copy by MinHash + LSH for
+candidates and the exact Jaccard of word 3-gram sets to decide."""
 
 from __future__ import annotations
 
@@ -35,9 +36,10 @@ def minhash(sh: set[int]) -> tuple[int, ...]:
 
 
 def near_duplicates(texts: dict, threshold: float) -> dict:
-    """key -> (the earlier key it duplicates, estimated Jaccard, exact copy?), for texts
-    given in dataset order. Exact copies (same normalized text) first, at 1.0; then MinHash
-    signatures, LSH banding for candidates, and the estimate on each candidate."""
+    """key -> (the earlier key it duplicates, Jaccard similarity, exact copy?), for texts
+    given in dataset order. Exact copies (same normalized text) first; then MinHash + LSH
+    banding to find candidate pairs cheaply, and the exact Jaccard of the two shingle sets
+    to decide (the signature estimate alone is noisy near the threshold)."""
     found: dict = {}
     first: dict[str, object] = {}
     for cid, text in texts.items():
@@ -46,20 +48,20 @@ def near_duplicates(texts: dict, threshold: float) -> dict:
             found[cid] = (first[digest], 1.0, True)
         else:
             first[digest] = cid
-    sigs = {cid: minhash(shingles(text)) for cid, text in texts.items() if cid not in found}
+    sets = {cid: shingles(text) for cid, text in texts.items() if cid not in found}
+    sigs = {cid: minhash(sh) for cid, sh in sets.items()}
     rows = PERMUTATIONS // BANDS
-    buckets: dict[tuple, list[int]] = defaultdict(list)
+    buckets: dict[tuple, list] = defaultdict(list)
     for cid in sigs:  # insertion order: "earlier" is earlier in the dataset
         for b in range(BANDS):
             buckets[(b, sigs[cid][b * rows:(b + 1) * rows])].append(cid)
-    for ids in buckets.values():
-        for i, later in enumerate(ids):
-            for earlier in ids[:i]:
-                est = sum(x == y for x, y in zip(sigs[later], sigs[earlier], strict=True)) \
-                    / PERMUTATIONS
-                if est >= threshold and (later not in found or est > found[later][1]) \
-                        and not (later in found and found[later][2]):
-                    found[later] = (earlier, est, False)
+    order = {cid: i for i, cid in enumerate(sigs)}
+    pairs = {(e, x) for ids in buckets.values() for i, x in enumerate(ids) for e in ids[:i]}
+    for earlier, later in sorted(pairs, key=lambda p: (order[p[1]], order[p[0]])):
+        a, b = sets[later], sets[earlier]
+        j = len(a & b) / len(a | b) if a | b else 1.0
+        if j >= threshold and (later not in found or j > found[later][1]):
+            found[later] = (earlier, j, False)
     return found
 
 

@@ -88,12 +88,14 @@ def _hits_seed(when: ir.Pattern, d: Domain) -> bool:
 
 
 def mentions(domain: Domain, sentence: str, advice: bool = False) -> str | None:
-    """The domain word in a normalized sentence, if it talks in the domain."""
+    """The domain word in a normalized sentence, if it talks in the domain. In advice
+    (a sentence already known to suggest something: "put everything into bonds") the
+    everyday-sense words count on their own."""
     m = domain.terms.search(sentence) or (domain.advice_terms.search(sentence) if advice
                                           else None)
     if m:
         return m.group(0)
     found = domain.ambiguous.findall(sentence)
-    if len(set(found)) >= 2:
+    if len(set(found)) >= (1 if advice else 2):
         return found[0]
     return None
