@@ -127,8 +127,8 @@ def turn_count(gate, turns, ctx) -> GateRow:
     if lo_hi is None:
         return _row(gate, True, "no arc: any length", score=len(turns))
     ok = lo_hi[0] <= len(turns) <= lo_hi[1]
-    whose = "arc" if arc is not None else "the spec's arcs"
-    return _row(gate, ok, f"{len(turns)} messages, {whose} allow {lo_hi[0]}..{lo_hi[1]}",
+    whose = "arc allows" if arc is not None else "the spec's arcs allow"
+    return _row(gate, ok, f"{len(turns)} messages, {whose} {lo_hi[0]}..{lo_hi[1]}",
                 score=len(turns))
 
 
@@ -295,8 +295,9 @@ def crisis_referral(gate, turns, ctx) -> GateRow:
     if judged:
         layer_info = ({"judged_layer": s.model, "judge_call_id": s.call_id}
                       if s is not None and not s.error else {"judged_layer": "unavailable"})
+    kinds = ", ".join(sorted({a["kind"] for a in advised}))
     problems = ([f"no referral after crisis turns {misses}"] if misses else []) + (
-        [f"domain advice in crisis replies {sorted({a['turn'] for a in advised})}"]
+        [f"advice in crisis replies {sorted({a['turn'] for a in advised})} ({kinds})"]
         if advised else [])
     review = ([f"no referral after turns {soft_misses} (crisis seen by the judge only)"]
               if soft_misses else [])
