@@ -192,7 +192,8 @@ def negated(before: str) -> bool:
     return bool(_NEGATION.search(canonical(before) + " "))
 
 
-def signals(text: str) -> list[Signal]:
+@functools.lru_cache(maxsize=4096)
+def signals(text: str) -> tuple[Signal, ...]:
     """Every crisis cue in a user turn, in cue order (empty when there is none)."""
     canon = canonical(text)
     out = []
@@ -202,7 +203,7 @@ def signals(text: str) -> list[Signal]:
                 continue
             out.append(Signal(cue.name, cue.category, m.group(0)))
             break
-    return out
+    return tuple(out)
 
 
 # --- the canonical form ---------------------------------------------------------------

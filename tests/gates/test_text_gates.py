@@ -208,7 +208,8 @@ def test_the_issue_regex_finishes_fast():
                    pattern=ir.Pattern(r"^(\w+\s?)+$"))
     sentence = "I feel like nobody at work listens to me and I am so tired now!!"
     assert len(sentence) > 60
-    assert not checks.turn_rule(rule, chat(sentence, "ok."), CTX).passed
+    row = checks.turn_rule(rule, chat(sentence, "ok."), CTX)
+    assert not row.passed and not row.soft  # answered (no match), not timed out
 
 
 def test_user_regex_sees_normalized_text_too():
