@@ -349,6 +349,7 @@ class Job:
     templates: tuple[str, ...] = ()  # template names this job renders
     gates: tuple[str, ...] = ()  # gate names (resolved in Plan.gates)
     gate_thresholds: tuple[tuple[str, float], ...] = ()  # per-dataset threshold overrides
+    gate_ops: tuple[tuple[str, str], ...] = ()  # overrides that also changed the operator
     content_hash: str = ""
     gates_hash: str = ""
 

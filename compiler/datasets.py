@@ -45,6 +45,7 @@ class DatasetSetup:
     bound_strategies: tuple[ir.Strategy, ...]  # bound by arc stages (`assistant: name`)
     gates: tuple[ir.Gate, ...]
     thresholds: tuple[tuple[str, float], ...]
+    gate_ops: tuple[tuple[str, str], ...]  # judged gates whose override changed the operator
     review: ir.ReviewPolicy
     exports: tuple[str, ...]
     budget: ir.Budget
@@ -97,12 +98,13 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
     _check_crisis(arcs, bound, compliance, span("arcs"), diags)
     _check_strategy_coverage(strategies, span("strategies"), diags)
     exports = tuple(v.get("export") or ("openai",))
-    gates, thresholds = [], []
-    for gsym, threshold, gspan in v.get("gates") or ():
+    gates, thresholds, ops = [], [], []
+    for gsym, override, gspan in v.get("gates") or ():
         gate = ent(gsym)
         if gate is None:
             continue
-        if threshold is not None:
+        if override is not None:
+            op, threshold = override
             if gate.kind != "judge":
                 diags.append(error("E248", f"`{gate.name}` is not a judged gate; only judged gates "
                                    "take a threshold", gspan))
@@ -110,6 +112,8 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
                 diags.append(error("E221", "gate thresholds are in [0, 1]", gspan))
             else:
                 thresholds.append((gate.name, threshold))
+                if op != gate.op:
+                    ops.append((gate.name, op))
         gates.append(gate)
     review_v = v.get("review") or {}
     review = ir.ReviewPolicy(review_v.get("sample") or 0.0, tuple(review_v.get("roles") or ()),
@@ -149,7 +153,7 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
         excluded=excluded, unsampled=unsampled, per_cell=per_cell, seed=seed, panel=panel, methodology=methodology,
         curriculum=curriculum, compliance=compliance, strategies=strategies,
         bound_strategies=bound, gates=tuple(gates),
-        thresholds=tuple(thresholds), review=review, exports=exports, budget=budget,
+        thresholds=tuple(thresholds), gate_ops=tuple(ops), review=review, exports=exports, budget=budget,
         train_on=v.get("train_on") or "all", edit_pairs=bool(v.get("edit_pairs")),
         seeds=seeds, few_shot=few_shot, variations=variations)
 

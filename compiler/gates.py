@@ -20,8 +20,8 @@ def gate_entity(name: str, decl: ast.GateDecl, diags: list[Diagnostic]):
                                     else "metrics: " + ", ".join(JUDGE_METRICS)))
             return INVALID
         if not 0 <= rule.threshold.value <= 1 or rule.op not in (">=", ">"):
-            diags.append(error("E221", "a judged gate is `judge \"metric\" >= t` with t "
-                                    "in [0, 1]", rule.threshold.span))
+            diags.append(error("E221", "a judged gate is `judge \"metric\" >= t` (or `> t`, "
+                                    "strict) with t in [0, 1]", rule.threshold.span))
             return INVALID
         rubric = ""
         for opt in rule.options:
@@ -99,5 +99,10 @@ def _check(name: str, rule: ast.CheckRule, diags: list[Diagnostic]):
             options.append((opt.key.text, val.value))
         else:
             diags.append(error("E220", "check options are numbers or strings", val.span))
+            return INVALID
+        allowed = CHECKS[check].allowed(opt.key.text)
+        if allowed and options[-1][1] not in allowed:
+            diags.append(error("E221", f"`{opt.key.text}` is one of "
+                               + ", ".join(f'"{a}"' for a in allowed), val.span))
             return INVALID
     return ir.Gate(name, GateKind.CHECK, metric=check, options=tuple(options))

@@ -84,7 +84,8 @@ class Lowerer:
             panel=self.use("panels", ds.panel) if ds.panel else None,
             methodology=self.use("methodologies", ds.methodology) if ds.methodology else None,
             curriculum=self.use("curricula", ds.curriculum) if ds.curriculum else None,
-            gates_hash=canonical_hash([[g.hash for g in gates], list(ds.thresholds)]),
+            gates_hash=canonical_hash([[g.hash for g in gates], list(ds.thresholds)]
+                                      + ([list(ds.gate_ops)] if ds.gate_ops else [])),
             seeds=[self.use("seeds", ex) for ex in ds.seeds])
         sh.fixed_hash = canonical_hash({
             "format": ir.PLAN_FORMAT, "kind": ds.kind, "model": to_data(ds.model),
@@ -144,6 +145,7 @@ class Lowerer:
             model=ds.model, context=context, turns=turns, sessions=sessions,
             templates=tuple(sorted(self.template_hashes)),
             gates=tuple(g.name for g in ds.gates), gate_thresholds=ds.thresholds,
+            gate_ops=ds.gate_ops,
             content_hash=canonical_hash(content), gates_hash=sh.gates_hash)
 
     def _targets(self, arc, n: int, strategies, bound, skip_first: bool):

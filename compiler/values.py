@@ -13,7 +13,7 @@ import textwrap
 from bdsl import ast, ir
 from bdsl.compiler.resolve import Symbol, Symbols
 from bdsl.compiler.schema import BLOCKS
-from bdsl.diagnostics import Diagnostic, did_you_mean, error
+from bdsl.diagnostics import Diagnostic, did_you_mean, error, warning
 
 
 class _Invalid:
@@ -64,7 +64,62 @@ def compile_pattern(rx: ast.Regex, diags: list[Diagnostic]) -> ir.Pattern | _Inv
         diags.append(error("E222", f"invalid regex: {exc.msg}", rx.span,
                            hint="regexes use Python syntax"))
         return INVALID
+    nested = nested_quantifier(rx.pattern, flags)
+    if nested:
+        diags.append(warning("W229", f"regex repeats a group that has its own quantifier "
+                             f"(`{nested}`): on some text it backtracks for minutes", rx.span,
+                             hint="gates stop a search after 0.5 s and send the conversation "
+                             "to review; write it without a quantifier inside a repeated "
+                             "group, e.g. /^[\\w\\s]+$/ for /^(\\w+\\s?)+$/"))
     return ir.Pattern(rx.pattern, "".join(sorted(set(rx.flags))))
+
+
+def nested_quantifier(pattern: str, flags: int = 0) -> str:
+    """The first repeated group containing another variable quantifier (`(\\w+\\s?)+`,
+    `(a*)*`): the shape that makes backtracking engines take exponential time. "" if none.
+    Atomic groups and possessive quantifiers do not backtrack and are not flagged."""
+    from re import _constants as c
+    from re import _parser
+
+    def has_variable_repeat(items) -> bool:
+        return any(_walk(items, lambda op, av: op in (c.MAX_REPEAT, c.MIN_REPEAT)
+                         and av[1] > av[0]))
+
+    def _walk(items, pred):
+        for op, av in items:
+            if pred(op, av):
+                yield True
+            for sub in _children(op, av):
+                yield from _walk(sub, pred)
+
+    def _children(op, av):
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            return [av[2]] if op != c.POSSESSIVE_REPEAT else []
+        if op is c.SUBPATTERN:
+            return [av[3]]
+        if op is c.BRANCH:
+            return list(av[1])
+        if op in (c.ASSERT, c.ASSERT_NOT):
+            return [av[1]]
+        if op is c.GROUPREF_EXISTS:
+            return [x for x in av[1:] if x is not None]
+        return []  # ATOMIC_GROUP and leaves
+
+    def find(items) -> bool:
+        for op, av in items:
+            if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[1] > 1 and has_variable_repeat(av[2]):
+                return True
+            if any(find(sub) for sub in _children(op, av)):
+                return True
+        return False
+
+    try:
+        tree = _parser.parse(pattern, flags)
+    except Exception:  # re.compile accepted it; never fail the check here
+        return ""
+    if not find(tree):
+        return ""
+    return pattern if len(pattern) <= 40 else pattern[:37] + "..."
 
 
 class ValueReader:
@@ -294,7 +349,7 @@ class ValueReader:
             if not (isinstance(v.left, ast.Ref) and isinstance(v.right, ast.Num)
                     and v.op in (">=", ">")):
                 return self.mismatch(v, "gate_use", what)
-            threshold = v.right.value
+            threshold = (v.op, v.right.value)
             v = v.left
         if not isinstance(v, ast.Ref):
             return self.mismatch(v, "gate_use", what)

@@ -1,4 +1,5 @@
-"""Every ```bds block in docs/ parses: examples in the docs cannot rot into syntax errors."""
+"""Every ```bds block in the spec-writing docs parses: examples cannot rot into syntax
+errors. (docs/editors.md shows hover text, which looks like .bds but is not a spec.)"""
 
 import re
 
@@ -8,7 +9,7 @@ from bdsl.parser import parse_module
 from bdsl.source import decode_source
 from tests.conftest import ROOT
 
-BLOCKS = [(doc.name, n, text) for doc in sorted((ROOT / "docs").glob("*.md"))
+BLOCKS = [(doc.name, n, text) for doc in sorted((ROOT / "docs").glob("*.md")) if doc.name != "editors.md"
           for n, text in enumerate(re.findall(r"```bds\n(.*?)```", doc.read_text(), re.S), 1)]
 
 

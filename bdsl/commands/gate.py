@@ -1,9 +1,12 @@
 """`bdsc gate SPEC --input conversations.jsonl`: a spec's gates on data made elsewhere.
 
-Input: OpenAI chat JSONL (`{"messages": [...]}` per line). Output: each record with
-`bdsl_gates: {outcome, failing, results}` added. Conversations from elsewhere carry no
-annotations or arc targets, so arc conformance reports "not applicable" rather than pass.
-Exit 0 when every conversation passes, 1 when any fails or needs review, 2 on bad input.
+Input: OpenAI chat JSONL (`{"messages": [...]}` per line); a message may carry
+`finish_reason`, and so may the record (it then describes the last message). Output: each
+record with `bdsl_gates: {outcome, failing, results, annotation_source}` added (and
+`bdsl_annotations` with --annotate). Conversation gates, the arcs' open/close rules and
+dataset gates (near-duplicates across the whole file, and against `--against` data) all
+apply, as under `bdsc run`. Exit 0 when every conversation passes, 1 when any fails or
+needs review, 2 on bad input or options.
 """
 
 from __future__ import annotations
@@ -18,28 +21,15 @@ import click
 from bdsl.commands._common import EXIT_SPEC, EXIT_USAGE, compile_or_exit
 
 
-class DirectJournal:
-    """Judge calls straight to the model (no run store to journal into)."""
-
-    def __init__(self, completer):
-        self.completer = completer
-
-    async def call(self, job_key, content_hash, step, turn_index, attempt, request):
-        from bdsl.engine.port import CallTruncated
-        from bdsl.store.records import CallRecord
-
-        try:
-            res, status = await self.completer.complete(request), "ok"
-        except CallTruncated as e:
-            res, status = e.result, "truncated"
-        return CallRecord("", step, turn_index, attempt, request.model, "", res.text,
-                          res.finish_reason, status, res.prompt_tokens, res.completion_tokens,
-                          res.cost, res.latency_s), False
-
-
-def read_conversations(path: str) -> list[dict]:
-    records = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+def read_conversations(path: str) -> dict[str, dict]:
+    """{"line N": record} of an OpenAI messages JSONL file; a bad line is a usage error
+    naming path:line[:col]."""
+    records = {}
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise click.UsageError(f"{path}: cannot read ({e})") from None
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -51,8 +41,27 @@ def read_conversations(path: str) -> list[dict]:
                                                  and "content" in m for m in msgs):
             raise click.UsageError(f"{path}:{n}: expected {{\"messages\": [{{\"role\": ..., "
                                    "\"content\": ...}, ...]}")
-        records.append(rec)
+        reasons = [rec.get("finish_reason")] + [m.get("finish_reason") for m in msgs]
+        if any(r is not None and not isinstance(r, str) for r in reasons):
+            raise click.UsageError(f"{path}:{n}: `finish_reason` must be a string "
+                                   "(e.g. \"stop\" or \"length\")")
+        records[f"line {n}"] = rec
     return records
+
+
+def read_against(path: str) -> dict:
+    """Earlier conversations to compare with: a run directory or an OpenAI JSONL export."""
+    from bdsl.gates.external import turns_of_store
+    from bdsl.gates.view import turns_from_messages
+
+    p = Path(path)
+    if p.is_dir():
+        if not (p / "store.sqlite").exists():
+            raise click.UsageError(f"--against {path}: a directory must be a run directory "
+                                   "(no store.sqlite)")
+        return turns_of_store(path)
+    return {f"{path}:{key.split()[-1]}": turns_from_messages(rec["messages"])
+            for key, rec in read_conversations(path).items()}
 
 
 @click.command("gate")
@@ -61,56 +70,56 @@ def read_conversations(path: str) -> list[dict]:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Scored JSONL (default: <input>.scored.jsonl).")
 @click.option("--dataset", default=None, help="Whose gates to apply (default: the first).")
+@click.option("--arc", "arc_name", default=None,
+              help="The arc to check against when the dataset has several.")
+@click.option("--against", "against_path", type=click.Path(exists=True), default=None,
+              help="An earlier export (JSONL) or run directory the input must not duplicate.")
+@click.option("--annotate", is_flag=True,
+              help="Annotate per-turn emotions with the judge model, so arc_conformance and "
+                   "sentiment_trend score the input.")
 @click.option("--judge-model", default=None, help="Override the dataset's judge model.")
-def gate_cmd(spec, input_path, output, dataset, judge_model) -> None:
+def gate_cmd(spec, input_path, output, dataset, arc_name, against_path, annotate,
+             judge_model) -> None:
     """Apply a spec's gates to conversations made elsewhere (OpenAI messages JSONL)."""
-    from bdsl.engine.prompts import PromptRenderer
-    from bdsl.gates.judge import judge
-    from bdsl.gates.score import conversation_rows, judge_input
-    from bdsl.gates.view import GateContext, turns_from_messages
-    from bdsl.outcomes import summarize_gates
+    from bdsl.gates import external, screen
+    from bdsl.kinds import GateKind
 
     plan = compile_or_exit(spec).plan
-    index = plan.index()
-    ds = index.dataset.get(dataset) if dataset else plan.datasets[0]
-    if ds is None:
-        click.echo(f"error: no dataset {dataset!r} in {spec}", err=True)
+    try:
+        s = external.setup(plan, dataset, arc_name, annotate)
+    except external.SetupError as e:
+        click.echo(f"error: {e}", err=True)
         sys.exit(EXIT_USAGE)
-    job = next(j for j in plan.jobs if j.dataset == ds.name)
-    gates = [index.gate[g] for g in job.gates]
-    rules = tuple(r for c in job.context.compliance for r in index.compliance[c].rules)
-    ctx = GateContext(None, rules, dict(job.gate_thresholds))
     records = read_conversations(input_path)
-    renderer = PromptRenderer(plan.templates)
+    against = read_against(against_path) if against_path else None
     journal = None
-    if any(g.kind == "judge" for g in gates):
+    if annotate or screen.wants_screen(s.gates) or any(g.kind == GateKind.JUDGE
+                                                        for g in s.gates):
         from bdsl.engine.llm_adapter import LLMCompleter
 
-        journal = DirectJournal(LLMCompleter())
-
-    async def score(rec):
-        turns = turns_from_messages(rec["messages"])
-        rows = conversation_rows(gates, turns, ctx)
-        model = judge_model or ds.judge_model
-        for g in gates:
-            if g.kind == "judge":
-                rows.append(await judge(g, ctx.thresholds.get(g.name, g.threshold), turns,
-                                        judge_input(plan, index, job, renderer, (), model),
-                                        model, journal, "", ""))
-        return summarize_gates(rows)
-
+        journal = external.DirectJournal(LLMCompleter())
+    scored = asyncio.run(external.score_records(s, records, journal, judge_model, annotate,
+                                                against))
     out = Path(output or Path(input_path).with_suffix(".scored.jsonl"))
     counts = {"pass": 0, "fail": 0, "needs_review": 0, "unscored": 0}
+    source = f"tool:{judge_model or s.dataset.judge_model}" if annotate else "none"
     with out.open("w", encoding="utf-8") as fh:
-        for rec in records:
-            s = asyncio.run(score(rec))
-            counts[s.outcome] += 1
-            rec = dict(rec, bdsl_gates={
-                "outcome": s.outcome, "failing": list(s.failing),
+        for item in scored:
+            summary = item.summary
+            counts[summary.outcome] += 1
+            rec = dict(records[item.key], bdsl_gates={
+                "outcome": summary.outcome, "failing": list(summary.failing),
+                "annotation_source": source,
                 "results": [{"gate": r.gate, "passed": r.passed, "score": r.score,
                              "threshold": r.threshold, "reason": r.reason,
-                             "details": r.details} for r in s.results]})
+                             "details": r.details} for r in summary.results]})
+            if annotate:
+                rec["bdsl_annotations"] = external.annotations_of(item.turns)
             fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
     click.echo(f"{len(records)} conversations: {counts['pass']} pass, {counts['needs_review']} "
                f"need review, {counts['fail']} fail -> {out}")
+    if any(g.kind == GateKind.CHECK and g.metric == "arc_conformance" for g in s.gates) \
+            and not annotate:
+        click.echo("note: arc_conformance needs per-turn annotations; add --annotate "
+                   "--judge-model MODEL to score it", err=True)
     sys.exit(EXIT_SPEC if counts["fail"] or counts["needs_review"] else 0)

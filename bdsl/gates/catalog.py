@@ -29,6 +29,10 @@ class CheckSpec:
     options: tuple[str, ...] = ()
     scope: Scope = Scope.CONVERSATION
     doc: str = ""
+    choices: tuple[tuple[str, tuple[str, ...]], ...] = ()  # option -> allowed values
+
+    def allowed(self, option: str) -> tuple[str, ...] | None:
+        return dict(self.choices).get(option)
 
 
 @attrs.frozen
@@ -41,8 +45,12 @@ class MetricSpec:
     aggregate: str = "mean"  # how scores of a transcript judged in windows combine: mean|min
 
 
-def _c(name, run, options=(), scope=Scope.CONVERSATION, doc=""):
-    return CheckSpec(name, run, tuple(options), scope, doc)
+def _c(name, run, options=(), scope=Scope.CONVERSATION, doc="", choices=()):
+    return CheckSpec(name, run, tuple(options), scope, doc, tuple(choices))
+
+
+# the safety screen: "lexical" (default) or "judged" (bdsl.gates.screen, needs a judge model)
+_SCREEN = (("screen", ("lexical", "judged")),)
 
 
 _CHECKS = "bdsl.gates.checks"
@@ -50,7 +58,8 @@ _DATA = "bdsl.gates.dataset_checks"
 
 CHECKS: dict[str, CheckSpec] = {c.name: c for c in (
     _c("not_truncated", f"{_CHECKS}:not_truncated",
-       doc="no message is empty or was cut at max_tokens"),
+       doc="no message is empty or was cut at max_tokens (finish_reason, else a "
+           "mid-sentence heuristic: soft)"),
     _c("alternating_roles", f"{_CHECKS}:alternating_roles",
        doc="roles alternate; the conversation opens and closes as the arc says"),
     _c("turn_count", f"{_CHECKS}:turn_count", doc="message count within the arc's range"),
@@ -58,14 +67,14 @@ CHECKS: dict[str, CheckSpec] = {c.name: c for c in (
        doc="every message within a word range"),
     _c("required_disclaimers", f"{_CHECKS}:required_disclaimers",
        doc="triggered compliance disclaimers are present"),
-    _c("forbidden_claims", f"{_CHECKS}:forbidden_claims",
-       doc="no assistant turn makes a claim a compliance `forbid` rule bars"),
+    _c("forbidden_claims", f"{_CHECKS}:forbidden_claims", ("screen",),
+       doc="no assistant turn makes a claim a compliance `forbid` rule bars", choices=_SCREEN),
     _c("required_statements", "bdsl.gates.compliance_checks:required_statements",
        doc="assistant turns a compliance `require` rule applies to contain what it requires"),
     _c("qualifying_questions", "bdsl.gates.compliance_checks:qualifying_questions",
        doc="a `qualify` trigger is answered with a qualifying question first"),
-    _c("crisis_referral", f"{_CHECKS}:crisis_referral", ("line",),
-       doc="crisis turns get a referral and no domain advice"),
+    _c("crisis_referral", f"{_CHECKS}:crisis_referral", ("line", "screen"),
+       doc="crisis turns get a referral and no domain advice", choices=_SCREEN),
     _c("stage_protocols", "bdsl.gates.protocol_checks:stage_protocols",
        doc="assistant turns an arc stage binds to a protocol follow it (referral: name the "
            "resource)"),

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from bdsl.gates.checks import _row
-from bdsl.gates.view import pattern
+from bdsl.gates import saferegex
+from bdsl.gates.checks import _row, regex_safe
 from bdsl.kinds import Role, RuleKind
 
 _QUESTION = re.compile(r"\?(\s|$|[\"')\]])")
@@ -22,18 +22,19 @@ def _triggered(rule, turns, i) -> bool:
     turn it answers (no trigger: every assistant turn)."""
     if rule.when is None:
         return True
-    rx = pattern(rule.when)
     prev = turns[i - 1].content if i and turns[i - 1].role == Role.USER else ""
-    return bool(rx.search(turns[i].content) or rx.search(prev))
+    return bool(saferegex.search(rule.when, turns[i].content)
+                or saferegex.search(rule.when, prev))
 
 
+@regex_safe
 def required_statements(gate, turns, ctx):
     """Every assistant turn a `require` rule applies to matches the rule's pattern."""
     missing = []
     for rule in _rules(ctx, RuleKind.REQUIRE):
-        rx = pattern(rule.pattern)
         for i, t in enumerate(turns):
-            if t.role == Role.ASSISTANT and _triggered(rule, turns, i) and not rx.search(t.content):
+            if t.role == Role.ASSISTANT and _triggered(rule, turns, i) \
+                    and not saferegex.search(rule.pattern, t.content):
                 missing.append({"turn": t.index, "rule": rule.instruction,
                                 "regulations": list(rule.regulations)})
     if not any(r.kind == RuleKind.REQUIRE for r in ctx.compliance):
@@ -42,6 +43,7 @@ def required_statements(gate, turns, ctx):
                 if missing else "every required statement is present", missing=missing)
 
 
+@regex_safe
 def qualifying_questions(gate, turns, ctx):
     """After a user turn that triggers a `qualify` rule, the assistant's next reply asks a
     question before it answers (a reply with no question at all fails)."""
@@ -53,7 +55,7 @@ def qualifying_questions(gate, turns, ctx):
         if t.role != Role.USER:
             continue
         for rule in rules:
-            if rule.when is None or not pattern(rule.when).search(t.content):
+            if rule.when is None or not saferegex.search(rule.when, t.content):
                 continue
             seen += 1
             reply = next((x for x in turns[i + 1:] if x.role == Role.ASSISTANT), None)

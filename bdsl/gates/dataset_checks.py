@@ -1,5 +1,9 @@
 """Gates that look across conversations or use a lexicon: near-duplicates and the
-VADER sentiment trend (a weak, clearly labelled secondary signal)."""
+VADER sentiment trend (a weak, clearly labelled secondary signal).
+
+Duplicates are found on normalized text (case, quotes, dashes, punctuation and
+whitespace do not count): an exact copy by its hash, a near copy by MinHash + LSH for
+candidates and the exact Jaccard of word 3-gram sets to decide."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from collections import defaultdict
 
 from bdsl import ir
 from bdsl.gates.checks import _row
+from bdsl.gates.text import loose
 from bdsl.gates.view import GateContext, Turn
 
 PERMUTATIONS, BANDS = 64, 16
@@ -18,7 +23,7 @@ _COEFFS = [(_rng.randrange(1, _PRIME), _rng.randrange(0, _PRIME)) for _ in range
 
 
 def shingles(text: str, k: int = 3) -> set[int]:
-    w = text.lower().split()
+    w = loose(text).split()
     grams = {" ".join(w[i:i + k]) for i in range(max(1, len(w) - k + 1))}
     return {int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big")
             for g in grams}
@@ -31,23 +36,32 @@ def minhash(sh: set[int]) -> tuple[int, ...]:
 
 
 def near_duplicates(texts: dict, threshold: float) -> dict:
-    """key -> (the earlier key it nearly duplicates, estimated Jaccard), for texts given in
-    dataset order.
-    MinHash signatures, LSH banding for candidates, then the estimate on each candidate."""
-    sigs = {cid: minhash(shingles(text)) for cid, text in texts.items()}
+    """key -> (the earlier key it duplicates, Jaccard similarity, exact copy?), for texts
+    given in dataset order. Exact copies (same normalized text) first; then MinHash + LSH
+    banding to find candidate pairs cheaply, and the exact Jaccard of the two shingle sets
+    to decide (the signature estimate alone is noisy near the threshold)."""
+    found: dict = {}
+    first: dict[str, object] = {}
+    for cid, text in texts.items():
+        digest = hashlib.sha256(loose(text).encode()).hexdigest()
+        if digest in first:
+            found[cid] = (first[digest], 1.0, True)
+        else:
+            first[digest] = cid
+    sets = {cid: shingles(text) for cid, text in texts.items() if cid not in found}
+    sigs = {cid: minhash(sh) for cid, sh in sets.items()}
     rows = PERMUTATIONS // BANDS
-    buckets: dict[tuple, list[int]] = defaultdict(list)
+    buckets: dict[tuple, list] = defaultdict(list)
     for cid in sigs:  # insertion order: "earlier" is earlier in the dataset
         for b in range(BANDS):
             buckets[(b, sigs[cid][b * rows:(b + 1) * rows])].append(cid)
-    found: dict[int, tuple[int, float]] = {}
-    for ids in buckets.values():
-        for i, later in enumerate(ids):
-            for earlier in ids[:i]:
-                est = sum(x == y for x, y in zip(sigs[later], sigs[earlier], strict=True)) \
-                    / PERMUTATIONS
-                if est >= threshold and (later not in found or est > found[later][1]):
-                    found[later] = (earlier, est)
+    order = {cid: i for i, cid in enumerate(sigs)}
+    pairs = {(e, x) for ids in buckets.values() for i, x in enumerate(ids) for e in ids[:i]}
+    for earlier, later in sorted(pairs, key=lambda p: (order[p[1]], order[p[0]])):
+        a, b = sets[later], sets[earlier]
+        j = len(a & b) / len(a | b) if a | b else 1.0
+        if j >= threshold and (later not in found or j > found[later][1]):
+            found[later] = (earlier, j, False)
     return found
 
 
@@ -55,14 +69,16 @@ def no_near_duplicates(gate: ir.Gate, conversations: dict) -> dict:
     """Dataset scope: key -> (turns, ctx) in dataset order; every key gets a row."""
     threshold = float(dict(gate.options).get("threshold", 0.85))
     texts = {key: " ".join(t.content for t in turns if t.role == "assistant")
+             or " ".join(t.content for t in turns)
              for key, (turns, _ctx) in conversations.items()}
     dups = near_duplicates(texts, threshold)
     rows = {}
     for key in conversations:
         if key in dups:
-            other, est = dups[key]
-            rows[key] = _row(gate, False, f"near-duplicate of {other} (Jaccard ~{est:.2f})",
-                             score=round(est, 4), threshold=threshold, duplicate_of=other)
+            other, est, exact = dups[key]
+            what = "exact copy" if exact else f"near-duplicate (Jaccard ~{est:.2f})"
+            rows[key] = _row(gate, False, f"{what} of {other}", score=round(est, 4),
+                             threshold=threshold, duplicate_of=other)
         else:
             rows[key] = _row(gate, True, "no near-duplicate in the dataset", threshold=threshold)
     return rows

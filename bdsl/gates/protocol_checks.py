@@ -3,27 +3,15 @@ the turns they bind, whatever the user happened to say."""
 
 from __future__ import annotations
 
-import re
-
 from bdsl.gates.checks import _row
+from bdsl.gates.referral import mentioned, referral
 from bdsl.kinds import Protocol, Role, RuleKind
-
-_DIGIT_RUN = re.compile(r"\d(?:[\s.\-]?\d)+")
-
-
-def _digits(text: str) -> set[str]:
-    """Numbers as a reader would dial them: "9-8-8", "9 8 8" and "988" are all 988."""
-    return {re.sub(r"\D", "", m.group(0)) for m in _DIGIT_RUN.finditer(text)}
 
 
 def names_resource(text: str, resource: str) -> bool:
-    """Does the reply point the person at this resource? Its number when it has one
-    (however it is written), else its name."""
-    numbers = {n for n in _digits(resource) if len(n) >= 3}
-    if numbers:
-        return bool(numbers & _digits(text))
-    words = [w for w in re.findall(r"[a-z]+", resource.lower()) if len(w) > 3][:3]
-    return bool(words) and all(w in text.lower() for w in words)
+    """Does the reply point the person at this resource? Its number however written
+    ("9-8-8", "nine eight eight") or its name (bdsl.gates.referral)."""
+    return mentioned(text, referral(resource)) is not None
 
 
 def referral_resources(ctx, strategy_name: str) -> list[str]:

@@ -5,6 +5,8 @@
 Results are keyed by (conversation, gate, gates_hash): re-scoring an unchanged run does
 nothing, a threshold change re-scores without regenerating, and judge calls are
 journaled so a re-score never pays twice. Checks dispatch through bdsl.gates.catalog.
+When a gate asks for the judged safety screen (`screen "judged"`), one journaled screen
+call per conversation runs first and its verdicts reach the checks in the GateContext.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import attrs
 
 from bdsl import ir
 from bdsl.engine.prompts import PromptRenderer
-from bdsl.gates import checks, judge
+from bdsl.gates import checks, judge, screen
 from bdsl.gates.catalog import CHECKS, Scope, check_function
 from bdsl.gates.view import GateContext, notes_of, turns_of
 from bdsl.kinds import GateKind
@@ -27,9 +29,10 @@ def gate_context(index: ir.PlanIndex, job: ir.Job) -> GateContext:
     rules = tuple(r for name in job.context.compliance if name in index.compliance
                   for r in index.compliance[name].rules)
     strategies = {s: index.strategy[s] for s in job.context.strategies if s in index.strategy}
-    return GateContext(index.arc.get(job.context.arc), rules, dict(job.gate_thresholds),
-                       strategies, index.culture.get(job.context.culture),
-                       index.methodology.get(job.context.methodology))
+    return GateContext(arc=index.arc.get(job.context.arc), compliance=rules,
+                       thresholds=dict(job.gate_thresholds), ops=dict(job.gate_ops),
+                       strategies=strategies, culture=index.culture.get(job.context.culture),
+                       methodology=index.methodology.get(job.context.methodology))
 
 
 def is_dataset_gate(gate: ir.Gate) -> bool:
@@ -106,6 +109,10 @@ async def score_run(store, plan: ir.Plan, journal=None, judge_model: str | None 
         if not gates:
             continue
         turns, ctx = views[conv.id]
+        model = judge_model_for(index.dataset[job.dataset], judge_model, generator_override)
+        if journal is not None and screen.wants_screen(gates):
+            ctx = attrs.evolve(ctx, screen=await screen.screen(
+                turns, ctx.compliance, model, journal, job.key, conv.content_hash))
         wanted = {g.name for g in gates}
         rows = conversation_rows(gates, turns, ctx)
         rows += [r for r in across.get(conv.id, ()) if r.gate in wanted]
@@ -113,11 +120,9 @@ async def score_run(store, plan: ir.Plan, journal=None, judge_model: str | None 
         write_gate_rows(store, conv.id, job.gates_hash, rows)
         judged = [g for g in gates if g.kind == GateKind.JUDGE]
         if judged and journal is not None:  # without a model, judged gates stay unscored
-            model = judge_model_for(index.dataset[job.dataset], judge_model, generator_override)
             inp = judge_input(plan, index, job, renderer, ctx.notes, model)
-            rows = [await judge.judge(g, ctx.thresholds.get(g.name, g.threshold), turns, inp,
-                                      model, journal, job.key, conv.content_hash)
-                    for g in judged]
+            rows = [await judge.judge(*ctx.judged(g), turns, inp, model, journal, job.key,
+                                      conv.content_hash) for g in judged]
             write_gate_rows(store, conv.id, job.gates_hash, rows)
         scored += 1
     outcomes: Counter = Counter()

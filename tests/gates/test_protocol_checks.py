@@ -29,7 +29,7 @@ def test_a_referral_stage_without_a_referral_fails():
 
 def test_a_referral_however_the_number_is_written_passes():
     for reply in ("Please call or text 988 right now.", "You can reach the lifeline at 9-8-8.",
-                  "Dial 9 8 8, I'll stay here with you."):
+                  "Dial 9 8 8, I'll stay here with you.", "Call nine eight eight tonight."):
         assert stage_protocols(GATE, convo(reply), CTX).passed, reply
 
 
