@@ -31,6 +31,7 @@ COMMANDS = {
     "gate": "bdsl.commands.gate:gate_cmd",
     "calibrate": "bdsl.commands.calibrate:calibrate_cmd",
     "review": "bdsl.commands.review:review_cmd",
+    "import": "bdsl.commands.import_:import_cmd",
 }
 
 
