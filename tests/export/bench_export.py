@@ -53,6 +53,25 @@ def run(n: int) -> None:
         size = sum(p.stat().st_size for p in (root / fmt).iterdir())
         print(f"{fmt:13s} {took:6.2f}s  x{took / baseline:4.1f}  {size / 1e6:6.1f} MB  "
               + result.output.split(" to ")[0])
+    validation(root / "brightrun-v4" / "train.json")
+
+
+def validation(path: Path) -> None:
+    """brightrun-v4's upstream check, grouped by shape (what the export does) against
+    validating every node of the file with jsonschema (the ratio is the saving)."""
+    import json
+
+    from bdsl.export import brightrun_schema
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    brightrun_schema.grouped_errors(brightrun_schema.strict_schema(), data)
+    grouped = time.perf_counter() - started
+    started = time.perf_counter()
+    brightrun_schema.errors(brightrun_schema.strict_schema(), data)
+    full = time.perf_counter() - started
+    print(f"brightrun-v4 upstream check of {path.name}: grouped {grouped:.2f}s, every node "
+          f"{full:.2f}s (x{full / grouped:.0f})")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ whose stored signal the exports must keep (texts written here, so pairs differ).
                                          a bad synthesis on the last
     path:saver/budget:0                  curriculum: two sessions, each opened by its
                                          session_state note (with a `skills` key, as an
-                                         adaptive curriculum adds), a summary between
+                                         adaptive curriculum adds), a summary between; a
+                                         reviewer edited the second session's reply
+                                         (edit_pairs true)
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ SYNTHESES = ["Start with your three biggest costs this week; we can look at them
 BAD_SYNTHESIS = "Budgets are different for everyone, so do whatever feels right."
 SUMMARY = "Listed spending for the first time; worried about food costs; calmer at the end."
 SKILLS = [["list spending"], ["set a limit"]]
+PATH_REPLY = "Session {n}: what did you spend most on?"
+PATH_EDITED = "Session 2: which cost would you cap first?"
 
 
 def compile_signals() -> ir.Plan:
@@ -106,7 +110,7 @@ def path_turns(job: ir.Job) -> list[TurnRecord]:
                               session=s.index))
         for t in s.turns:
             text = (f"Session {s.index + 1}: " + USER[0] if t.role == "user"
-                    else f"Session {s.index + 1}: what did you spend most on?")
+                    else PATH_REPLY.format(n=s.index + 1))
             out.append(TurnRecord(len(out), t.index, t.role, "message", text, t.train,
                                   session=s.index, target=t))
         if s.index < len(job.sessions) - 1:
@@ -119,7 +123,8 @@ def path_turns(job: ir.Job) -> list[TurnRecord]:
 TURNS = {"contrastive": method_turns, "deliberation": board_turns, "curriculum": path_turns}
 
 
-def build_signals_store(run_dir: Path, plan: ir.Plan | None = None) -> dict[str, int]:
+def build_signals_store(run_dir: Path, plan: ir.Plan | None = None,
+                        curriculum_edit: bool = True) -> dict[str, int]:
     plan = plan or compile_signals()
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "plan.json").write_text(to_json(plan) + "\n", encoding="utf-8")
@@ -142,6 +147,10 @@ def build_signals_store(run_dir: Path, plan: ir.Plan | None = None) -> dict[str,
         seq = next(t.seq for t in method_turns(next(j for j in plan.jobs if j.key == METHOD))
                    if t.content == METHOD_REPLIES[1])
         b.edit_turn(store, ids[METHOD], seq=seq, text=EDITED)
+        if curriculum_edit:
+            reply = next(t.seq for t in path_turns(next(j for j in plan.jobs if j.key == PATH))
+                         if t.content == PATH_REPLY.format(n=2))
+            b.edit_turn(store, ids[PATH], seq=reply, text=PATH_EDITED)
     finally:
         store.close()
     return ids

@@ -30,6 +30,7 @@ def exported(tmp_path_factory):
     run, out = root / "run", root / "out"
     cli("run", s.SPEC, "--out", run)
     cli("score", run)
+    edit_second_session_reply(run)
     text = cli("export", run, "-o", out, "--split", "0.5", "--reasoning", "think")
     store = Store.open_readonly(run)
     convs = {c.job_key: c for c in conversations(store)}
@@ -37,6 +38,24 @@ def exported(tmp_path_factory):
         "SELECT id, step, request_json FROM llm_calls")}
     store.close()
     return out, convs, calls, text
+
+
+EDIT = "A reviewer's better reply for the second session."
+
+
+def edit_second_session_reply(run):
+    """A reviewer edits the curriculum's reply in session 2 (edit_pairs true: a pair)."""
+    from bdsl.store.reviews import record_review
+
+    store = Store.open(run)
+    conv = next(c for c in conversations(store) if c.job_key == s.PATH)
+    messages = [{"seq": t.seq, "role": t.role, "content": t.content, "edited": False}
+                for t in conv.turns if t.kind == "message"]
+    target = next(m for m in messages if m["role"] == "assistant"
+                  and next(t for t in conv.turns if t.seq == m["seq"]).session == 1)
+    target.update(content=EDIT, edited=True)
+    record_review(store, conv.id, "ana", "pedagogy", "edit", "kinder", edited=messages)
+    store.close()
 
 
 def load(out, fmt, tmp_path):
@@ -73,8 +92,7 @@ def test_every_listed_format_is_written_and_loads(exported, tmp_path, fmt, monke
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     rows = load(out, fmt, tmp_path)
     manifest = json.loads((out / fmt / "manifest.json").read_text())
-    wanted = {s.METHOD, s.BOARD} | (set() if "dpo" in fmt else {s.PATH})
-    assert set(manifest["records"]) == wanted
+    assert set(manifest["records"]) == {s.METHOD, s.BOARD, s.PATH}
     sessions = len({t.session for t in convs[s.PATH].turns})
     expected = {"openai": 2 + sessions, "sharegpt": 2 + sessions, "hf": 2 + sessions,
                 "brightrun-v4": 2 + sessions}
@@ -83,11 +101,22 @@ def test_every_listed_format_is_written_and_loads(exported, tmp_path, fmt, monke
     assert f"as {fmt} to " in text
 
 
-def _alternates(conv):
-    """(message, alternate) for every alternate on a trained reply."""
-    messages = {t.idx: t for t in conv.turns if t.kind == "message" and t.role == "assistant"}
-    return [(messages[t.idx], t) for t in conv.turns
-            if t.kind == "alternate" and messages[t.idx].train]
+def _expected_pairs(convs):
+    """(job key, source, reply turn, rejected text, rejected call id) from the store: every
+    alternate on a trained reply, and the reviewer's edit of the curriculum."""
+    out = []
+    for key in (s.METHOD, s.BOARD):
+        conv = convs[key]
+        replies = {t.idx: t for t in conv.turns
+                   if t.kind == "message" and t.role == "assistant"}
+        out += [(key, {"conventional": "contrastive"}.get(t.label, t.label), replies[t.idx],
+                 t.content, t.call_id) for t in conv.turns
+                if t.kind == "alternate" and replies[t.idx].train]
+    path = convs[s.PATH]
+    edited = next(t for t in path.turns if t.kind == "message" and t.role == "assistant"
+                  and t.session == 1)
+    out.append((s.PATH, "reviewer_edit", edited, edited.content, edited.call_id))
+    return out
 
 
 @pytest.mark.parametrize("fmt", ["dpo", "openai-dpo"])
@@ -96,28 +125,29 @@ def test_pairs_match_the_store_and_the_journaled_context(exported, tmp_path, fmt
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     rows = load(out, fmt, tmp_path)
     info = metas(out, fmt) if fmt == "openai-dpo" else rows
-    expected = [(k, m, a) for k in (s.METHOD, s.BOARD) for m, a in _alternates(convs[k])]
-    assert len(rows) == len(expected) == 2  # skip_first leaves the method's first reply out
+    expected = _expected_pairs(convs)
+    # skip_first leaves the method's first reply out; one bad synthesis; one edit
+    assert len(rows) == len(expected) == 3
     for row, meta in zip(rows, info, strict=True):
-        key, message, alternate = next(e for e in expected if e[0] == meta["job_key"]
-                                       and e[1].idx == meta["turn_index"])
-        assert meta["source"] == {"conventional": "contrastive",
-                                  "bad_synthesis": "bad_synthesis"}[alternate.label]
+        key, source, reply, rejected, rejected_call = next(
+            e for e in expected if e[0] == meta["job_key"] and e[2].idx == meta["turn_index"])
+        assert meta["source"] == source
         prompt = row["prompt"] if fmt == "dpo" else row["input"]["messages"]
         chosen = row["chosen"] if fmt == "dpo" else row["preferred_output"]
-        rejected = row["rejected"] if fmt == "dpo" else row["non_preferred_output"]
-        assert chosen == [{"role": "assistant", "content": message.content}]
-        assert rejected == [{"role": "assistant", "content": alternate.content}]
+        assert chosen == [{"role": "assistant",
+                           "content": EDIT if source == "reviewer_edit" else reply.content}]
+        assert (row["rejected"] if fmt == "dpo" else row["non_preferred_output"]) == \
+            [{"role": "assistant", "content": rejected}]
         # the rejected reply was generated for exactly this history
-        step, request = calls[alternate.call_id]
-        assert step in ("conventional", "bad_synthesis")
-        journaled = [{"role": r, "content": c} for r, c in request["messages"][1:]]
-        assert journaled == prompt[1:]
+        _, request = calls[rejected_call]
+        assert [{"role": r, "content": c} for r, c in request["messages"][1:]] == prompt[1:]
         # and so was the chosen one (its system prompt adds the turn's guidance)
-        _, chosen_request = calls[message.call_id]
+        _, chosen_request = calls[reply.call_id]
         assert [{"role": r, "content": c} for r, c in chosen_request["messages"][1:]] == \
             prompt[1:]
         assert chosen_request["messages"][0][1].startswith(prompt[0]["content"] + "\n\n")
+        if key == s.PATH:
+            assert (meta["curriculum_id"], meta["session"]) == (s.PATH, 1)
 
 
 def test_sessions_carry_the_system_prompt_as_generated(exported):
@@ -139,7 +169,8 @@ def test_sessions_carry_the_system_prompt_as_generated(exported):
                      if t.label == "session_state" and t.session == m["session"])
         assert m["session_state"] == state and m["curriculum_id"] == s.PATH
         assert [x["content"] for x in line["messages"][1:]] == [
-            t.content for t in conv.turns if t.kind == "message" and t.session == m["session"]]
+            EDIT if (t.session, t.role) == (1, "assistant") else t.content
+            for t in conv.turns if t.kind == "message" and t.session == m["session"]]
 
 
 def test_deliberation_reasoning_is_the_hidden_perspectives(exported):

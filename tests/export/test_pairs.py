@@ -10,14 +10,15 @@ from tests.export import signals_builder as s
 from tests.export.conftest import bdsc, read_jsonl
 
 
-def pairs_by_source(out):
-    return {r["source"]: r for r in read_jsonl(out / "train.jsonl")}
+def pairs_by_source(out, job_key=None):
+    return {r["source"]: r for r in read_jsonl(out / "train.jsonl")
+            if job_key in (None, r["job_key"]) and r["session"] is None}
 
 
 def test_dpo_rows_name_source_and_job_and_share_the_generated_context(signals_run, tmp_path):
     out = tmp_path / "dpo"
     text = bdsc("export", signals_run, "--format", "dpo", "-o", out, "--split", "1")
-    assert "(3 pairs: 1 bad_synthesis, 1 contrastive, 1 reviewer_edit)" in text
+    assert "(4 pairs: 1 bad_synthesis, 1 contrastive, 2 reviewer_edit)" in text
     rows = pairs_by_source(out)
     assert all(preference_errors(r) == [] for r in rows.values())
     contrastive = rows["contrastive"]
@@ -43,24 +44,39 @@ def test_dpo_rows_name_source_and_job_and_share_the_generated_context(signals_ru
     assert bad["message_index"] == 4 and bad["turn_index"] == 3
 
 
+def test_a_curriculum_pair_is_in_its_session(signals_run, tmp_path):
+    """A reviewer's edit of the second session's reply: the pair's prompt is that
+    session's system prompt and that session's history only."""
+    out = tmp_path / "dpo"
+    bdsc("export", signals_run, "--format", "dpo", "-o", out, "--split", "1")
+    [pair] = [r for r in read_jsonl(out / "train.jsonl") if r["job_key"] == s.PATH]
+    assert (pair["source"], pair["curriculum_id"], pair["session"]) == \
+        ("reviewer_edit", s.PATH, 1)
+    assert pair["chosen"][0]["content"] == s.PATH_EDITED
+    assert pair["rejected"][0]["content"] == s.PATH_REPLY.format(n=2)
+    system, *history = pair["prompt"]
+    assert "session 2 of 2" in system["content"] and s.SUMMARY in system["content"]
+    assert history == [{"role": "user", "content": "Session 2: " + s.USER[0]}]
+
+
 def test_untrained_turns_give_no_pair_and_are_counted(signals_run, tmp_path):
     """The method dataset trains with skip_first: its first reply's contrast is left out."""
     out = tmp_path / "dpo"
     bdsc("export", signals_run, "--format", "dpo", "-o", out, "--split", "1")
     check = json.loads((out / "manifest.json").read_text())["checks"]["preference_pairs"]
-    assert check == {"pairs": 3, "by_source": {"bad_synthesis": 1, "contrastive": 1,
-                                               "reviewer_edit": 1},
+    assert check == {"pairs": 4, "by_source": {"bad_synthesis": 1, "contrastive": 1,
+                                               "reviewer_edit": 2},
                      "left_out_untrained": {"contrastive": 1}, "identical_texts": 0,
                      "warnings": []}
     card = (out / "README.md").read_text()
-    assert "| contrastive | 1 |" in card and "| reviewer_edit | 1 |" in card
+    assert "| contrastive | 1 |" in card and "| reviewer_edit | 2 |" in card
     assert "- left out (turns the spec does not train on): 1 contrastive" in card
 
 
 def test_edit_pairs_only_where_the_spec_allows(signals_plan, tmp_path):
     from tests.export import builder as b
 
-    plan = b.compile_plan(s.SPEC, replace={"  edit_pairs true\n": ""})
+    plan = b.compile_plan(s.SPEC, replace={"  edit_pairs true\n": ""})  # both datasets
     run = tmp_path / "run"
     s.build_signals_store(run, plan)
     out = tmp_path / "dpo"
@@ -74,7 +90,7 @@ def test_openai_dpo_lines_and_meta_sidecar(signals_run, tmp_path):
     out = tmp_path / "odpo"
     bdsc("export", signals_run, "--format", "openai-dpo", "-o", out, "--split", "1")
     lines, metas = read_jsonl(out / "train.jsonl"), read_jsonl(out / "train.meta.jsonl")
-    assert len(lines) == len(metas) == 3
+    assert len(lines) == len(metas) == 4
     for line, meta in zip(lines, metas, strict=True):
         assert set(line) == {"input", "preferred_output", "non_preferred_output"}
         assert record_errors(line) == []
@@ -104,7 +120,7 @@ def test_dpo_loads_with_datasets_offline(signals_run, tmp_path, monkeypatch):
     bdsc("export", signals_run, "--format", "dpo", "-o", out, "--split", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     ds = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "cache"))["train"]
-    assert ds.num_rows == 3
+    assert ds.num_rows == 4
     assert {"prompt", "chosen", "rejected", "source", "job_key"} <= set(ds.column_names)
     parquet = datasets.load_dataset("parquet", data_files=str(out / "train.parquet"),
                                     cache_dir=str(tmp_path / "cache2"))["train"]

@@ -34,7 +34,7 @@ def test_openai_one_line_per_session_with_its_own_system_prompt(signals_run, tmp
         f"Where the learner is, from earlier sessions: {s.SUMMARY}")
     # each session holds only its own messages: no history across the boundary
     assert [m["content"] for m in second["messages"][1:]] == [
-        "Session 2: " + s.USER[0], "Session 2: what did you spend most on?"]
+        "Session 2: " + s.USER[0], s.PATH_EDITED]
     # the session variables as the engine stored them, extra keys included
     assert m1["session_state"]["session"]["skills"] == ["set a limit"]
     assert m1["session_state"]["previous_summary"] == s.SUMMARY
@@ -180,9 +180,7 @@ def test_spec_export_list_writes_every_format_in_its_own_folder(signals_run, tmp
     for fmt in formats:
         manifest = json.loads((out / fmt / "manifest.json").read_text())
         assert manifest["format"] == fmt
-        # the path dataset lists no preference formats: its conversation is not in them
-        wanted = {s.METHOD, s.BOARD} | (set() if "dpo" in fmt else {s.PATH})
-        assert set(manifest["records"]) == wanted, fmt
+        assert set(manifest["records"]) == {s.METHOD, s.BOARD, s.PATH}, fmt
         # reasoning where the format can carry it as asked, else none
         assert manifest["filters"]["reasoning"] == ("think" if fmt in ("openai", "sharegpt",
                                                                        "hf") else "none")
@@ -200,22 +198,22 @@ def test_spec_export_refuses_a_folder_with_other_files(signals_run, tmp_path):
     assert (out / "notes.txt").read_text() == "mine"
 
 
-def test_spec_export_skips_a_format_with_nothing_to_hold(signals_run, tmp_path):
-    """Only the curriculum dataset: dpo and openai-dpo are not in its list, so only its
-    four formats are written."""
-    out = tmp_path / "all"
-    text = bdsc("export", signals_run, "-o", out, "--dataset", "path")
-    assert sorted(p.name for p in out.iterdir()) == ["brightrun-v4", "hf", "openai", "sharegpt"]
-    assert "4 formats in" in text
-
-
-def test_spec_export_says_when_a_listed_format_has_no_pairs(tmp_path):
-    from tests.export import builder as b
-
-    plan = b.compile_plan(s.SPEC, replace={"  export [openai, sharegpt, hf, brightrun-v4]":
-                                           "  export [openai, dpo]"})
+def test_spec_export_skips_a_listed_format_with_nothing_to_hold(signals_plan, tmp_path):
+    """The curriculum without its reviewer edit makes no pairs: dpo and openai-dpo are
+    listed, said to be empty, and not written."""
     run = tmp_path / "run"
-    s.build_signals_store(run, plan)
-    text = bdsc("export", run, "-o", tmp_path / "all", "--dataset", "path")
-    assert "dpo: nothing written (nothing to write as dpo" in text
-    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == ["openai"]
+    s.build_signals_store(run, signals_plan, curriculum_edit=False)
+    out = tmp_path / "all"
+    text = bdsc("export", run, "-o", out, "--dataset", "path")
+    assert sorted(p.name for p in out.iterdir()) == ["brightrun-v4", "hf", "openai", "sharegpt"]
+    assert "dpo: nothing written (nothing to write as dpo: the exported conversations hold " \
+           "no preference pairs" in text
+    assert "openai-dpo: nothing written" in text and "6 formats in" in text
+
+
+def test_explicit_format_with_nothing_to_hold_is_an_error(signals_plan, tmp_path):
+    run = tmp_path / "run"
+    s.build_signals_store(run, signals_plan, curriculum_edit=False)
+    err = bdsc("export", run, "--format", "dpo", "-o", tmp_path / "o", "--dataset", "path",
+               code=2)
+    assert err.startswith("error: nothing to write as dpo")
