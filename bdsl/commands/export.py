@@ -102,7 +102,7 @@ def export_cmd(run_dir, fmt, output, include_unreviewed, train_fraction, seed, d
                 click.echo(f"warning: {name}: {warning}", err=True)
     if fmt is None:
         left = ", ".join(f"{n} {why}" for why, n in sorted(sel.left_out.items()))
-        click.echo(f"{len(results)} formats in {elapsed:.2f}s"
+        click.echo(f"{len(results)} format{'s' * (len(results) != 1)} in {elapsed:.2f}s"
                    + (f"; left out: {left}" if left else ""))
 
 
