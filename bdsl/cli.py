@@ -35,6 +35,7 @@ COMMANDS = {
     "lsp": "bdsl.commands.lsp:lsp_cmd",
     "init": "bdsl.commands.init:init_cmd",
     "report": "bdsl.commands.report:report_cmd",
+    "import": "bdsl.commands.import_:import_cmd",
 }
 
 

@@ -1,4 +1,9 @@
-"""`bdsc export RUN_DIR --format F -o PATH`: training files from exportable conversations."""
+"""`bdsc export RUN_DIR [--format F] -o PATH`: training files from exportable conversations.
+
+Without --format, every format the spec's datasets list (`export [...]`) is written,
+one subfolder of PATH per format, each with the conversations of the datasets that
+list it.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,14 @@ import click
 from bdsl.commands._common import EXIT_USAGE, open_run
 from bdsl.export.formats import FORMATS
 
+REASONING = ("none", "think", "field")
+
 
 @click.command("export")
 @click.argument("run_dir", type=click.Path(file_okay=False))
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), required=True,
-              help="; ".join(f"{f.name}: {f.doc}" for f in FORMATS.values()))
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default=None,
+              help="; ".join(f"{f.name}: {f.doc}" for f in FORMATS.values())
+              + ". Default: every format the spec's `export [...]` lists, one subfolder each.")
 @click.option("-o", "--output", type=click.Path(), required=True,
               help="Folder to write (an empty one, or an earlier export's, which is replaced).")
 @click.option("--include-unreviewed", is_flag=True,
@@ -24,14 +32,30 @@ from bdsl.export.formats import FORMATS
               show_default=True, help="Share of conversations in train (stable by job key).")
 @click.option("--seed", default=0, show_default=True, help="Seed of the train/validation split.")
 @click.option("--dataset", default=None, help="Only this dataset of the spec.")
+@click.option("--reasoning", type=click.Choice(REASONING), default="none", show_default=True,
+              help="Deliberation replies carry their hidden perspectives: as a <think> block "
+                   "before the reply (think), as reasoning_content on the message (field: hf), "
+                   "or not at all.")
 @click.option("--changelog", "old_manifest", type=click.Path(dir_okay=False), default=None,
               help="A previous export's manifest.json: also write CHANGELOG.md.")
 def export_cmd(run_dir, fmt, output, include_unreviewed, train_fraction, seed, dataset,
-               old_manifest) -> None:
+               reasoning, old_manifest) -> None:
     """Export the conversations review and gates allow, in the format your trainer reads."""
     from bdsl.export.select import select
-    from bdsl.export.writer import ExportError, read_manifest, write_export
+    from bdsl.export.writer import (
+        ExportError,
+        read_manifest,
+        spec_formats,
+        write_export,
+        write_spec_exports,
+    )
 
+    if fmt is not None and reasoning not in FORMATS[fmt].reasoning:
+        _fail(f"{fmt} cannot carry reasoning as {reasoning!r}; it takes: "
+              + ", ".join(FORMATS[fmt].reasoning)
+              + ("" if reasoning != "field" else " (reasoning_content is a field of hf rows)"))
+    if fmt is None and old_manifest:
+        _fail("--changelog compares one format's manifests: give --format too")
     started = time.perf_counter()
     plan, store = open_run(run_dir)
     try:
@@ -42,9 +66,15 @@ def export_cmd(run_dir, fmt, output, include_unreviewed, train_fraction, seed, d
         sel = select(store, plan, include_unreviewed, train_fraction, seed, dataset)
         if not sel.items:
             _fail(nothing_exportable(sel, run_dir, include_unreviewed))
-        manifest = write_export(sel, plan, fmt, Path(output), {
-            "include_unreviewed": include_unreviewed, "split": train_fraction, "seed": seed,
-            "dataset": dataset})
+        filters = {"include_unreviewed": include_unreviewed, "split": train_fraction,
+                   "seed": seed, "dataset": dataset, "reasoning": reasoning}
+        if fmt is None:
+            if not spec_formats(plan, dataset):
+                _fail("the spec's datasets list no export formats; give --format")
+            results = write_spec_exports(sel, plan, Path(output), filters, dataset,
+                                         reasoning_of=_reasoning_for(reasoning))
+        else:
+            results = {fmt: write_export(sel, plan, fmt, Path(output), filters)}
     except ExportError as exc:
         _fail(str(exc))
     finally:
@@ -52,16 +82,41 @@ def export_cmd(run_dir, fmt, output, include_unreviewed, train_fraction, seed, d
     if old is not None:
         from bdsl.export.changelog import changelog_markdown
 
-        Path(output, "CHANGELOG.md").write_text(changelog_markdown(old, manifest),
+        Path(output, "CHANGELOG.md").write_text(changelog_markdown(old, results[fmt]),
                                                 encoding="utf-8")
-    c = manifest["counts"]
-    left = ", ".join(f"{n} {why}" for why, n in c["left_out"].items())
-    click.echo(f"exported {c['exported']} conversations ({c['train']} train, "
-               f"{c['validation']} validation) as {fmt} to {output} in "
-               f"{time.perf_counter() - started:.2f}s" + (f"; left out: {left}" if left else ""))
-    for check in manifest["checks"].values():
-        for warning in check.get("warnings", ()):
-            click.echo(f"warning: {warning}", err=True)
+    elapsed = time.perf_counter() - started
+    for name, manifest in results.items():
+        if isinstance(manifest, str):
+            click.echo(f"{name}: nothing written ({manifest})")
+            continue
+        c = manifest["counts"]
+        where = Path(output) if fmt is not None else Path(output, name)
+        left = ", ".join(f"{n} {why}" for why, n in c["left_out"].items())
+        click.echo(f"exported {c['exported']} conversations ({c['train']} train, "
+                   f"{c['validation']} validation) as {name} to {where}"
+                   + _pair_note(manifest)
+                   + (f" in {elapsed:.2f}s" if fmt is not None else "")
+                   + (f"; left out: {left}" if left and fmt is not None else ""))
+        for check in manifest["checks"].values():
+            for warning in check.get("warnings", ()):
+                click.echo(f"warning: {name}: {warning}", err=True)
+    if fmt is None:
+        left = ", ".join(f"{n} {why}" for why, n in sorted(sel.left_out.items()))
+        click.echo(f"{len(results)} format{'s' * (len(results) != 1)} in {elapsed:.2f}s"
+                   + (f"; left out: {left}" if left else ""))
+
+
+def _reasoning_for(reasoning: str):
+    """The spec's formats each carry reasoning as asked when they can, else not at all."""
+    return lambda fmt: reasoning if reasoning in FORMATS[fmt].reasoning else "none"
+
+
+def _pair_note(manifest: dict) -> str:
+    pairs = manifest["checks"].get("preference_pairs")
+    if not pairs:
+        return ""
+    sources = ", ".join(f"{n} {s}" for s, n in pairs["by_source"].items())
+    return f" ({pairs['pairs']} pairs: {sources})"
 
 
 def nothing_exportable(sel, run_dir, include_unreviewed: bool) -> str:

@@ -28,8 +28,9 @@ def run_dir(tmp_path, plan):
 
 
 def bdsc(*args, code=0):
+    """Run bdsc in-process; code=None accepts any exit code."""
     result = CliRunner().invoke(main, [str(a) for a in args])
-    assert result.exit_code == code, result.output
+    assert code is None or result.exit_code == code, result.output
     assert "Traceback" not in result.output
     return result.output
 
@@ -53,3 +54,26 @@ def export_records(run_dir, tmp_path, fmt, *extra, name="out"):
             if path.exists():
                 got[split] = read_jsonl(path)
     return out, got
+
+
+@functools.cache
+def _signals_plan():
+    from tests.export import signals_builder
+
+    return signals_builder.compile_signals()
+
+
+@pytest.fixture
+def signals_plan():
+    return _signals_plan()
+
+
+@pytest.fixture
+def signals_run(tmp_path, signals_plan):
+    """A hand-built store with a contrastive, a deliberation and a curriculum conversation
+    (see signals_builder.py)."""
+    from tests.export import signals_builder
+
+    d = tmp_path / "signals-run"
+    signals_builder.build_signals_store(d, signals_plan)
+    return d

@@ -80,3 +80,16 @@ def test_unreadable_changelog_manifest(run_dir, tmp_path):
     err = bdsc("export", run_dir, "--format", "openai", "-o", tmp_path / "o",
                "--changelog", bad, code=2)
     assert "cannot read manifest" in err and not (tmp_path / "o").exists()
+
+
+def test_without_format_the_spec_default_list_is_used(run_dir, tmp_path):
+    """The test spec lists no `export [...]`: a dataset's list defaults to openai."""
+    out = bdsc("export", run_dir, "-o", tmp_path / "o")
+    assert [p.name for p in (tmp_path / "o").iterdir()] == ["openai"]
+    assert out.splitlines()[-1].startswith("1 format in ")
+
+
+def test_changelog_needs_one_format(run_dir, tmp_path):
+    err = bdsc("export", run_dir, "-o", tmp_path / "o", "--changelog", tmp_path / "m.json",
+               code=2)
+    assert "--changelog compares one format's manifests: give --format too" in err

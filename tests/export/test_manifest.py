@@ -9,7 +9,7 @@ from bdsl.export.changelog import changelog_markdown
 from tests.export import builder as b
 from tests.export.conftest import bdsc
 
-FORMATS = ("openai", "sharegpt", "hf", "brightrun-v4")
+FORMATS = ("openai", "sharegpt", "hf", "dpo", "openai-dpo", "brightrun-v4")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -26,8 +26,12 @@ def test_manifest_hashes_every_file_and_names_the_spec(run_dir, tmp_path, fmt):
     assert manifest["spec"]["regulations"] == {"FINRA-2210": "2024-09"}
     assert len(manifest["spec"]["spec_hash"]) == 64 and len(manifest["spec"]["plan_hash"]) == 64
     assert manifest["filters"] == {"include_unreviewed": False, "split": 0.5, "seed": 0,
-                                   "dataset": None}
+                                   "dataset": None, "reasoning": "none"}
     c = manifest["counts"]
+    if "dpo" in fmt:  # only the deliberation holds a pair (its bad synthesis)
+        assert (c["exported"], c["considered"]) == (1, 7)
+        assert set(manifest["records"]) == {b.BOARD}
+        return
     assert (c["exported"], c["train"] + c["validation"], c["considered"]) == (3, 3, 7)
     assert set(manifest["records"]) == {b.APPROVED, b.UNSAMPLED, b.BOARD}
     assert manifest["records"][b.APPROVED]["edited"] is True
