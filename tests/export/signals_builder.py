@@ -102,7 +102,10 @@ def path_turns(job: ir.Job) -> list[TurnRecord]:
     for s in job.sessions:
         state = {"session": {"index": s.index, "number": s.index + 1,
                              "total": len(job.sessions), "difficulty": s.difficulty,
-                             "learner_state": s.learner_state, "skills": SKILLS[s.index]},
+                             # later sessions start in the state the engine measured at
+                             # the end of the one before (here: flow, like the first)
+                             "learner_state": s.learner_state or "flow",
+                             "skills": SKILLS[s.index]},
                  "previous_summary": summary}
         first = s.turns[0].index
         out.append(TurnRecord(len(out), first, "assistant", "note",

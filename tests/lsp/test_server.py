@@ -253,7 +253,9 @@ def test_completion_values_names_and_modules(project):
     assert got["users"][0] == "u" and "std.personas.anxious_planner" in got["users"]
     assert "std.arcs.fear_to_confidence" in got["arcs"] and "u" not in got["arcs"]
     assert got["review"] == ["all", "any"]
-    assert got["export"] == ["openai", "sharegpt", "hf", "brightrun-v4"]
+    from bdsl.export.formats import FORMATS
+
+    assert got["export"] == list(FORMATS)  # completion derives from the format table
     assert "std.personas" in got["import"] and "std.arcs" in got["import"]
     assert {"persona", "dataset", "spec", "import", "gate"} <= set(got["top"])
 
