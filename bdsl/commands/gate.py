@@ -22,30 +22,23 @@ from bdsl.commands._common import EXIT_SPEC, EXIT_USAGE, compile_or_exit
 
 
 def read_conversations(path: str) -> dict[str, dict]:
-    """{"line N": record} of an OpenAI messages JSONL file; a bad line is a usage error
-    naming path:line[:col]."""
-    records = {}
+    """{key: {"messages": [...]}} of any file bdsl.ingest reads (OpenAI chat JSONL, Bright
+    Run v4 JSON or JSONL): key "line N" or the file's conversation id. Bad input is a usage
+    error naming where."""
+    from bdsl.ingest import IngestError, read_file
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise click.UsageError(f"{path}: cannot read ({e})") from None
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise click.UsageError(f"{path}:{n}:{e.colno}: not JSON ({e.msg})") from None
-        msgs = rec.get("messages") if isinstance(rec, dict) else None
-        if not isinstance(msgs, list) or not all(isinstance(m, dict) and "role" in m
-                                                 and "content" in m for m in msgs):
-            raise click.UsageError(f"{path}:{n}: expected {{\"messages\": [{{\"role\": ..., "
-                                   "\"content\": ...}, ...]}")
-        reasons = [rec.get("finish_reason")] + [m.get("finish_reason") for m in msgs]
-        if any(r is not None and not isinstance(r, str) for r in reasons):
-            raise click.UsageError(f"{path}:{n}: `finish_reason` must be a string "
-                                   "(e.g. \"stop\" or \"length\")")
-        records[f"line {n}"] = rec
+        convs = read_file(path)
+    except IngestError as e:
+        raise click.UsageError(str(e)) from None
+    records = {}
+    for c in convs:
+        key = f"line {c.line}" if c.source_format == "openai" else c.source_id
+        messages = [{"role": "system", "content": c.system}] if c.system else []
+        messages += [{"role": str(m.role), "content": m.content,
+                      **({"finish_reason": m.finish_reason} if m.finish_reason else {})}
+                     for m in c.messages]
+        records[key] = {"id": c.source_id, "messages": messages}
     return records
 
 
@@ -80,7 +73,7 @@ def read_against(path: str) -> dict:
 @click.option("--judge-model", default=None, help="Override the dataset's judge model.")
 def gate_cmd(spec, input_path, output, dataset, arc_name, against_path, annotate,
              judge_model) -> None:
-    """Apply a spec's gates to conversations made elsewhere (OpenAI messages JSONL)."""
+    """Apply a spec's gates to conversations made elsewhere (OpenAI chat JSONL, Bright Run v4)."""
     from bdsl.gates import external, screen
     from bdsl.kinds import GateKind
 

@@ -54,12 +54,17 @@ class GateContext:
 def turns_of(conv) -> list[Turn]:
     """The visible messages of a stored Conversation (hidden/alternate/note excluded).
     A turn with a call id came from a journaled call the engine accepted, which it does
-    only when the model finished (truncated replies are retried, never stored)."""
+    only when the model finished (truncated replies are retried, never stored); an
+    imported turn has the finish_reason its file recorded, if any."""
+    imported = ((conv.provenance or {}).get("import") or {}).get("messages") or []
     out = []
     for t in conv.turns:
         if t.kind == "message":
-            out.append(Turn(len(out), t.role, t.content, t.annotation, t.target,
-                            "stop" if t.call_id is not None else "", t.session))
+            reason = "stop" if t.call_id is not None else ""
+            if t.call_id is None and t.seq < len(imported):  # `bdsc import`: as the file said
+                reason = imported[t.seq].get("finish_reason") or ""
+            out.append(Turn(len(out), t.role, t.content, t.annotation, t.target, reason,
+                            t.session))
     return out
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import attrs
+
 from bdsl.ingest.records import IngestedConversation, IngestedMessage, IngestError
 
 FORMAT = "openai"
@@ -33,6 +35,11 @@ def conversation(rec, where: str, line: int, stem: str) -> IngestedConversation:
         raise IngestError(f'{where}: expected {{"messages": [{{"role": ..., "content": ...}}, '
                           "...]}")
     system, out = "", []
+    ended = rec.get("finish_reason")  # a record-level finish_reason is the last message's
+    reasons = [ended] + [m.get("finish_reason") for m in messages if isinstance(m, dict)]
+    if any(r is not None and not isinstance(r, str) for r in reasons):
+        raise IngestError(f'{where}: `finish_reason` must be a string (e.g. "stop" or '
+                          '"length")')
     for i, m in enumerate(messages):
         if not isinstance(m, dict) or not isinstance(m.get("content"), str) or "role" not in m:
             raise IngestError(f"{where}: message {i} needs a role and string content")
@@ -54,5 +61,7 @@ def conversation(rec, where: str, line: int, stem: str) -> IngestedConversation:
                                    emotional_state=state if isinstance(state, dict) else None))
     if not out:
         raise IngestError(f"{where}: no user or assistant messages")
+    if ended and out[-1].finish_reason is None:
+        out[-1] = attrs.evolve(out[-1], finish_reason=ended)
     source = rec.get("id") or rec.get("conversation_id") or f"{stem}-{line}"
     return IngestedConversation(str(source), FORMAT, line, system, tuple(out))

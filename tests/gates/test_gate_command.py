@@ -29,9 +29,30 @@ def test_malformed_jsonl_names_the_line(tmp_path, monkeypatch):
     for f in FIXTURE.iterdir():
         shutil.copy(f, tmp_path / f.name)
     monkeypatch.chdir(tmp_path)
-    Path("bad.jsonl").write_text('{"messages": []}\n{not json\n')
+    Path("bad.jsonl").write_text('{"messages": [{"role": "user", "content": "hi"}]}\n'
+                                 '{not json\n')
     result = CliRunner().invoke(main, ["gate", "spec.bds", "--input", "bad.jsonl"])
     assert result.exit_code == 2 and "bad.jsonl:2:" in result.output
+
+
+def test_bright_run_files_are_gated_too(tmp_path, monkeypatch):
+    """A Bright Run user's existing v4 file goes through the same gates."""
+    import json
+
+    for f in FIXTURE.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    monkeypatch.chdir(tmp_path)
+    pair = {"id": "c1_turn1", "conversation_id": "c1", "turn_number": 1,
+            "system_prompt": "You are a coach.", "conversation_history": [],
+            "current_user_input": "I want to end it all.",
+            "target_response": "Have you tried making a budget?"}
+    Path("v4.jsonl").write_text(json.dumps({"_meta": {"file_name": "v4.jsonl", "total_pairs": 1,
+                                                      "version": "4.0.0"}}) + "\n"
+                                + json.dumps(pair) + "\n")
+    result = CliRunner().invoke(main, ["gate", "spec.bds", "--input", "v4.jsonl"])
+    assert result.exit_code == 1, result.output
+    [scored] = [json.loads(x) for x in Path("v4.scored.jsonl").read_text().splitlines()]
+    assert "crisis_referral" in scored["bdsl_gates"]["failing"]
 
 
 # --- issue 8: everything `bdsc run` applies, applied to external data -------------------

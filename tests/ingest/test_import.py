@@ -141,3 +141,24 @@ def test_import_errors_are_one_line(tmp_path, brightrun_file):
     err = bdsc("import", tmp_path / "missing.json", "--spec", b.SPEC, "--out", tmp_path / "r",
                code=2)
     assert "missing.json: no such file" in err
+
+
+def test_a_reply_the_file_says_was_cut_off_fails_not_truncated(tmp_path):
+    data = tmp_path / "cut.jsonl"
+    data.write_text(json.dumps({"id": "c1", "messages": [
+        {"role": "user", "content": "How do I start a budget?"},
+        {"role": "assistant", "content": "Start by listing every", "finish_reason": "length"},
+    ]}) + "\n")
+    run = tmp_path / "imported"
+    bdsc("import", data, "--spec", b.SPEC, "--out", run)
+    bdsc("score", run)
+    store = Store.open_readonly(run)
+    try:
+        [(passed, reason, details)] = store.db.execute(
+            "SELECT passed, reason, details_json FROM gate_results "
+            "WHERE gate = 'not_truncated'").fetchall()
+    finally:
+        store.close()
+    # a hard failure from the recorded finish_reason, not the soft mid-sentence heuristic
+    assert not passed and reason == "truncated or empty turns: [1]"
+    assert json.loads(details)["soft"] is False
