@@ -16,8 +16,9 @@ the next generation. The bench checks both programs sent the same request bodies
 Reported, per concurrency (conversations in flight):
 - efficiency = ideal / measured, ideal = ceil(N / concurrency) * (T + 1) * latency
   (T generation calls in a row plus a trailing annotation). `span` is measured at the
-  mock, first request to last answer; `wall` is the whole process (startup included;
-  for the plain script: its litellm import plus the scenario).
+  mock, first request to last answer; `wall` is the whole process (startup and exit
+  included; for the plain script, which runs every scenario in one process after a
+  warm-up call: its startup + the scenario + its exit).
 - CPU per call, marginal: (CPU of this run - CPU of the one-conversation run) /
   (calls - calls of that run), so startup (imports, compile) is left out for both.
 - the wall of one T-message conversation in latencies (ideal T + 1).
@@ -269,6 +270,11 @@ def machine() -> str:
             f"litellm {version('litellm')}")
 
 
+def load() -> str:
+    """The 1-minute load average: other work on the machine skews every figure."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
 def ideal(run: Run, latency: float) -> float:
     return math.ceil(run.conversations / run.concurrency) * (run.turns + 1) * latency
 
@@ -336,9 +342,10 @@ def single_conversation(lat: float, single: dict[str, Run]) -> dict:
     print(f"\none {sb.turns}-message conversation, first request to last answer: bdsc "
           f"{out['bdsc_latencies']:.1f} latencies (target <= T+1 = {sb.turns + 1}), plain "
           f"{out['plain_latencies']:.1f}")
-    print(f"process around it: bdsc {sb.startup_s:.1f} s before its first call and "
+    print(f"(bdsc's includes litellm's first-call setup; the plain script made a warm-up call "
+          f"first)\nprocess around it: bdsc {sb.startup_s:.1f} s before its first call and "
           f"{sb.teardown_s:.1f} s after its last answer; plain script {sp.startup_s:.1f} s "
-          f"(its litellm import) and {sp.teardown_s:.1f} s")
+          f"(litellm import, warm-up call) and {sp.teardown_s:.1f} s")
     return out
 
 
@@ -369,7 +376,7 @@ def store_table(stores: list, empty: int) -> list:
 
 def settings(args) -> Settings:
     if args.quick:
-        return Settings(latency=0.05, conversations=16, turns=4, concurrency=[16, 64],
+        return Settings(latency=0.2, conversations=16, turns=4, concurrency=[16, 64],
                         lengths=[4, 8], store_latency=0.05, rps=args.rps, tpm=args.tpm)
     return Settings(latency=args.latency, conversations=args.conversations, turns=args.turns,
                     concurrency=args.concurrency, lengths=sorted(args.lengths),
@@ -388,8 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rps", type=float, default=None, help="mock rate limit, requests/s")
     ap.add_argument("--tpm", type=int, default=None, help="mock rate limit, tokens/minute")
     ap.add_argument("--quick", action="store_true",
-                    help="a smoke run (under a minute): latency 0.05, 16 conversations of "
-                         "4 messages")
+                    help="a smoke run: latency 0.2, 16 conversations of 4 messages")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args(argv)
     s = settings(args)
@@ -398,7 +404,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print("bdsl provider bench: `bdsc run` vs a plain asyncio + litellm script, same calls")
     print(f"machine: {machine()}")
-    print(f"date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}")
+    print(f"date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}; "
+          f"load average before: {load()}")
     print(f"command: python bench/bench_provider.py {' '.join(argv or sys.argv[1:])}".rstrip())
     t_start = time.monotonic()
     try:
@@ -416,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
             plain = run_plain(server, tmp, [single_b, *timed], env)
             stores = sorted(stores + store_points([single_b, *timed], s.lengths, stores))
             print(f"\n{len(timed) * 2 + 2} measured runs; bench took "
-                  f"{time.monotonic() - t_start:.0f} s\n")
+                  f"{time.monotonic() - t_start:.0f} s; load average after: {load()}\n")
             figures = report(s, {"bdsc": single_b, "plain": plain[0]},
                              list(zip(timed, plain[1:], strict=True)),
                              _pick_stores(stores, s.lengths), empty)

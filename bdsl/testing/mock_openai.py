@@ -473,7 +473,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{', '.join(config.models) or 'any'}; Ctrl-C stops)", flush=True)
     for name, value in server.env().items():
         print(f"  export {name}={value}", flush=True)
-    signal.signal(signal.SIGTERM, _interrupt)
+    for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: a shell may start us ignoring it
+        signal.signal(sig, _interrupt)
     try:
         while True:
             time.sleep(3600)
