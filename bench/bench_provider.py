@@ -302,7 +302,7 @@ def efficiency_table(lat: float, single: dict[str, Run], rows: list[tuple[Run, R
     print("ideal = ceil(N / concurrency) * (T + 1) * latency; efficiency = ideal / measured\n")
     head = (f"{'in flight':>9} {'program':>7} {'N':>4} {'T':>3} {'calls':>6} {'span s':>7} "
             f"{'eff(span)':>9} {'wall s':>7} {'eff(wall)':>9} {'CPU ms/call':>11} "
-            f"{'cores':>5} {'conv wall':>9}")
+            f"{'cores':>5} {'conv wall':>9} {'429s':>5}")
     print(head)
     print("-" * len(head))
     out = []
@@ -314,15 +314,18 @@ def efficiency_table(lat: float, single: dict[str, Run], rows: list[tuple[Run, R
                    "span_s": run.span_s, "eff_span": ideal(run, lat) / run.span_s,
                    "wall_s": run.wall_s, "eff_wall": ideal(run, lat) / run.wall_s,
                    "cpu_ms_per_call": cpu * 1000, "cores": cpu * run.calls / run.span_s,
-                   "conversation_latencies": statistics.median(conversation_walls(run)) / lat}
+                   "conversation_latencies": statistics.median(conversation_walls(run)) / lat,
+                   "rate_limited": sum(e.status == 429 for e in run.entries)}
             out.append(row)
             print(f"{run.concurrency:>9} {run.program:>7} {run.conversations:>4} {run.turns:>3} "
                   f"{run.calls:>6} {run.span_s:>7.2f} {row['eff_span']:>9.2f} "
                   f"{run.wall_s:>7.2f} {row['eff_wall']:>9.2f} {row['cpu_ms_per_call']:>11.2f} "
-                  f"{row['cores']:>5.2f} {row['conversation_latencies']:>8.1f}L")
+                  f"{row['cores']:>5.2f} {row['conversation_latencies']:>8.1f}L "
+                  f"{row['rate_limited']:>5}")
     print("span: first request to last answer, at the mock; wall: the whole process. cores: "
           "CPU per call x calls / span\n(near 1.0, the event loop's one core is the limit). "
-          "conv wall: median first request to last answer of a conversation, in latencies L\n")
+          "conv wall: median first request to last answer of a conversation, in latencies L; "
+          "429s: requests the mock refused\n")
     for b, p in rows:
         eb, ep = ideal(b, lat) / b.span_s, ideal(p, lat) / p.span_s
         cb, cp = marginal_cpu(b, single["bdsc"]), marginal_cpu(p, single["plain"])
