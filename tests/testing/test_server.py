@@ -301,3 +301,23 @@ def test_reset_log_restarts_fault_draws(mock_server):
     server.reset_log()
     assert [_post(server, i)[0] for i in range(10)] == first
     assert server.stats().requests == 10
+
+
+@pytest.mark.parametrize("variable", ["OPENAI_BASE_URL", "OPENAI_API_BASE"])
+def test_litellm_finds_the_server_through_either_variable(mock_server, monkeypatch, variable):
+    """litellm 1.110 reads OPENAI_BASE_URL, then OPENAI_API_BASE: either alone works."""
+    server = mock_server()
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_BASE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, server.url)
+    assert complete().choices[0].message.content
+    assert server.stats().billed == 1
+
+
+def test_latency_distribution_is_applied(mock_server):
+    server = mock_server(latency=0.3, distribution="uniform", spread=0.2, seed=4)
+    for i in range(6):
+        complete(seed=i)
+    durations = [e.duration for e in server.log.entries()]
+    assert all(0.1 <= d < 0.5 + 0.4 for d in durations)  # 0.1..0.5, plus scheduling slack
+    assert max(durations) - min(durations) > 0.05  # drawn, not fixed
