@@ -19,12 +19,13 @@ def start(*args):
     first = proc.stdout.readline()
     match = re.search(r"on (http://127\.0\.0\.1:\d+/v1)", first)
     assert match, (first, proc.stderr.read() if proc.poll() is not None else "")
-    return proc, match.group(1)
+    exports = [proc.stdout.readline() for _ in range(3)]  # read here: communicate() would
+    return proc, match.group(1), "".join(exports)  # miss lines already in this buffer
 
 
 def test_serves_until_sigterm_then_prints_counts(monkeypatch):
     litellm = litellm_quiet()
-    proc, url = start("--latency", "0.05", "--api-key", "sk-cli-test-key", "--model", "m1",
+    proc, url, exports = start("--latency", "0.05", "--api-key", "sk-cli-test-key", "--model", "m1",
                       "--fault", "500=0.0")
     try:
         monkeypatch.setenv("OPENAI_BASE_URL", url)
@@ -37,7 +38,7 @@ def test_serves_until_sigterm_then_prints_counts(monkeypatch):
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "1 chat requests, 1 billed, outcomes {'ok': 1}" in out
-    assert f"export OPENAI_BASE_URL={url}" in out and "Traceback" not in err
+    assert f"export OPENAI_BASE_URL={url}" in exports and "Traceback" not in err
 
 
 def test_bad_settings_are_one_line_errors_with_exit_2():
