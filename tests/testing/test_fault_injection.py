@@ -109,3 +109,34 @@ def test_each_cause_reaches_the_caller_as_its_error(mock_server, fault, error, w
     assert words in info.value.reason
     assert client.retries == 1
     assert not any(e.billed for e in server.log.entries())
+
+
+def test_the_openai_sdk_retries_inside_each_attempt(mock_server):
+    """How the stack under LLMClient behaves today (litellm 1.110, docs/performance.md):
+    litellm leaves the openai SDK's own 2 retries on, so one attempt is 3 requests."""
+    server = mock_server(faults={"500": 1.0})
+    client = LLMClient(max_retries=0)
+    request = ChatRequest("openai/mock-chat", ({"role": "user", "content": "hi"},),
+                          timeout_s=15.0)
+    with pytest.raises(ProviderError):
+        asyncio.run(client.complete(request))
+    assert client.retries == 0
+    assert len(server.log.entries()) == 3, \
+        "the SDK's hidden retries changed: update docs/performance.md"
+
+
+def test_a_hidden_retry_can_turn_a_429_into_a_timeout(mock_server):
+    server = mock_server()
+    client = LLMClient(max_retries=0)
+
+    async def go():
+        await client.complete(ChatRequest("openai/mock-chat", ({"role": "user",
+                                                                "content": "warm-up"},)))
+        server.configure(faults={"429": 1.0})
+        await client.complete(ChatRequest("openai/mock-chat", ({"role": "user",
+                                                                "content": "hi"},),
+                                          timeout_s=0.5))
+
+    with pytest.raises(Timeout):  # the SDK sleeps retry-after (1 s) past the 0.5 s timeout
+        asyncio.run(go())
+    assert server.log.entries()[-1].outcome == Outcome.FAULT_429
