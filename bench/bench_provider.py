@@ -429,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{time.monotonic() - t_start:.0f} s; load average after: {load()}\n")
             figures = report(s, {"bdsc": single_b, "plain": plain[0]},
                              list(zip(timed, plain[1:], strict=True)),
-                             _pick_stores(stores, s.lengths), empty)
+                             stores, empty)
     except BenchError as e:
         print(f"error: {e}", file=sys.stderr)
         return 3
@@ -451,13 +451,25 @@ def storage_runs(server, tmp: Path, s: Settings, single_turns: int, env: dict):
         out = tmp / f"store_t{t}"
         procs.append((t, out, *launch_bdsc(write_spec(tmp, t, 1), out, 1, env)))
     stores, empty = [], 0
-    for t, out, proc, log in procs:
-        reap(proc, log)
-        if t == "empty":
-            empty = store_bytes(out)
-        else:
-            stores.append((t, 1, store_bytes(out), *conversation_text(out)))
+    try:
+        for t, out, proc, log in procs:
+            reap(proc, log)
+            if t == "empty":
+                empty = store_bytes(out)
+            else:
+                stores.append((t, 1, store_bytes(out), *conversation_text(out)))
+    finally:  # one failed: stop the others rather than leave them retrying
+        for *_, proc, log in procs:
+            if proc.returncode is None:
+                proc.kill()
+                reap_quietly(proc, log)
     return stores, empty
+
+
+def reap_quietly(proc, log) -> None:
+    os.waitpid(proc.pid, 0)
+    proc.returncode = -9
+    log.close()
 
 
 def store_points(runs: list[Run], lengths: list[int], have: list) -> list:
@@ -471,10 +483,6 @@ def store_points(runs: list[Run], lengths: list[int], have: list) -> list:
             out.append((run.turns, run.conversations, store_bytes(run.run_dir),
                         *conversation_text(run.run_dir)))
     return out
-
-
-def _pick_stores(stores: list, lengths: list[int]) -> list:
-    return [row for row in stores if row[0] in lengths]
 
 
 if __name__ == "__main__":
