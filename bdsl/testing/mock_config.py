@@ -1,8 +1,8 @@
 """What the mock OpenAI server does: one frozen config, swapped whole while it runs.
 
-Every random choice the server makes (latency, injected faults, reply text, schema
-instances) is a function of this config's `seed` and the request, never of arrival
-order, so two runs that send the same requests see the same behaviour.
+Every random choice the server makes is a function of the request (reply text, schema
+instances) or of this config's `seed` and the request (latency, injected faults), never
+of arrival order, so two runs that send the same requests see the same behaviour.
 """
 
 from __future__ import annotations

@@ -140,3 +140,17 @@ def test_a_hidden_retry_can_turn_a_429_into_a_timeout(mock_server):
     with pytest.raises(Timeout):  # the SDK sleeps retry-after (1 s) past the 0.5 s timeout
         asyncio.run(go())
     assert server.log.entries()[-1].outcome == Outcome.FAULT_429
+
+
+def test_a_priced_model_name_gives_llm_client_a_cost(mock_server):
+    """`gpt-4o-mini` is served by default and is in litellm's cost map, so budget code
+    sees a price; `mock-chat` is not priced (cost unknown, never guessed)."""
+    mock_server()
+    client = LLMClient()
+
+    def cost(model):
+        return asyncio.run(client.complete(ChatRequest(
+            model, ({"role": "user", "content": "hi"},)))).cost
+
+    assert cost("openai/gpt-4o-mini") > 0
+    assert cost("openai/mock-chat") is None
