@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 
 import jsonschema
+import openai
 import pytest
 
 from bdsl.testing import MockServer, Outcome
@@ -78,6 +79,9 @@ def test_models_listing_and_unknown_model(mock_server):
     server = mock_server(models=("mock-chat", "mock-judge"))
     status, _, data = get(server.url + "/models")
     assert status == 200 and [m["id"] for m in data["data"]] == ["mock-chat", "mock-judge"]
+    # litellm has no listing that honours the base URL; the openai SDK under it does
+    sdk = openai.OpenAI(base_url=server.url, api_key="sk-any")
+    assert [m.id for m in sdk.models.list()] == ["mock-chat", "mock-judge"]
     assert get(server.url + "/models/mock-judge")[0] == 200
     err = error_of(model="openai/gpt-nothing")
     assert isinstance(err, litellm.NotFoundError)
