@@ -386,6 +386,9 @@ class DatasetInfo:
     budget: Budget = Budget()
     train_on: str = "all"
     edit_pairs: bool = False  # reviewer edits become preference pairs in exports
+    annotate: str = "both"  # both | user | assistant | off: which messages are annotated
+    annotate_model: str = ""  # "" = the dataset's model
+    annotate_mode: str = "per_message"  # per_message | per_conversation
 
 
 @attrs.frozen

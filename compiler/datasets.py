@@ -51,6 +51,9 @@ class DatasetSetup:
     budget: ir.Budget
     train_on: str
     edit_pairs: bool
+    annotate: str = "both"
+    annotate_model: str = ""
+    annotate_mode: str = "per_message"
     seeds: tuple[ir.SeedExample, ...] = ()
     few_shot: int = 2
     variations: int = 0
@@ -155,7 +158,9 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
         bound_strategies=bound, gates=tuple(gates),
         thresholds=tuple(thresholds), gate_ops=tuple(ops), review=review, exports=exports, budget=budget,
         train_on=v.get("train_on") or "all", edit_pairs=bool(v.get("edit_pairs")),
-        seeds=seeds, few_shot=few_shot, variations=variations)
+        seeds=seeds, few_shot=few_shot, variations=variations,
+        annotate=v.get("annotate") or "both", annotate_model=v.get("annotate_model") or "",
+        annotate_mode=v.get("annotate_mode") or "per_message")
 
 
 def _item_span(fields, key, sym):

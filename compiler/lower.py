@@ -68,7 +68,8 @@ class Lowerer:
             cells=len(ds.cells), per_cell=ds.per_cell, jobs=len(jobs), seed=ds.seed,
             excluded_cells=ds.excluded, unsampled_cells=ds.unsampled, review=ds.review,
             exports=ds.exports, budget=ds.budget, train_on=ds.train_on,
-            edit_pairs=ds.edit_pairs)
+            edit_pairs=ds.edit_pairs, annotate=ds.annotate, annotate_model=ds.annotate_model,
+            annotate_mode=ds.annotate_mode)
         return info, jobs
 
     def _shared(self, ds: DatasetSetup) -> _Shared:
@@ -97,6 +98,8 @@ class Lowerer:
             "curriculum": sh.curriculum.hash if sh.curriculum else "",
             "templates": self.template_hashes, "emotions": self.emotions_hash,
             "train_on": ds.train_on,
+            # annotations are stored output: how they are made is part of the job
+            "annotate": [ds.annotate, ds.annotate_model, ds.annotate_mode],
         })
         return sh
 

@@ -175,6 +175,12 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
         F("budget", "block:budget"), F("train_on", "choice:all|skip_first"),
         F("edit_pairs", "bool", doc="reviewer edits become preference pairs (edit chosen, "
           "original rejected)"),
+        F("annotate", "choice:both|user|assistant|off", doc="which messages get per-turn "
+          "emotion annotations (default both); arc conformance needs user annotations"),
+        F("annotate_model", "str", doc="model for annotations (default: the dataset's model)"),
+        F("annotate_mode", "choice:per_message|per_conversation", doc="per_message: one call "
+          "per message, beside generation (default); per_conversation: one call per "
+          "conversation (or session) after it, annotating every message at once"),
         F("seeds", "list:ref:seeds", doc="seed sets whose examples guide generation"),
         F("few_shot", "int", doc="how many matching seed examples a job sees (default 2)"),
         F("variations", "int", doc="also generate N variations of every seed example"),
