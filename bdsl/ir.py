@@ -369,6 +369,15 @@ class Budget:
 
 
 @attrs.frozen
+class Endpoint:
+    """Where the dataset's model is served (transport only: in no job's hash)."""
+
+    api_base: str = ""
+    api_key_env: str = ""  # the environment variable holding the key (never the key)
+    deployments: tuple[str, ...] = ()  # several servers sharing the model's load
+
+
+@attrs.frozen
 class DatasetInfo:
     name: str
     kind: JobKind = attrs.field(converter=JobKind)
@@ -389,6 +398,7 @@ class DatasetInfo:
     annotate: str = "both"  # both | user | assistant | off: which messages are annotated
     annotate_model: str = ""  # "" = the dataset's model
     annotate_mode: str = "per_message"  # per_message | per_conversation
+    endpoint: Endpoint | None = None
 
 
 @attrs.frozen

@@ -95,8 +95,9 @@ def engine_setup(latency: float, concurrency: int = 64):
 
 def journaled_requests(store) -> list[dict]:
     """The exact requests the engine sent, read back from the call journal."""
-    return [json.loads(r) for (r,) in store.db.execute(
-        "SELECT request_json FROM llm_calls ORDER BY id")]
+    from bdsl.store.reader import journaled_requests as stored
+
+    return [r for _id, _step, r in stored(store)]
 
 
 async def raw_litellm(requests: list[dict], concurrency: int) -> float:

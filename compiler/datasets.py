@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 
 import attrs
 
@@ -55,6 +56,7 @@ class DatasetSetup:
     annotate_model: str = ""
     annotate_mode: str = "per_message"
     seeds: tuple[ir.SeedExample, ...] = ()
+    endpoint: ir.Endpoint | None = None
     few_shot: int = 2
     variations: int = 0
 
@@ -160,7 +162,8 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
         train_on=v.get("train_on") or "all", edit_pairs=bool(v.get("edit_pairs")),
         seeds=seeds, few_shot=few_shot, variations=variations,
         annotate=v.get("annotate") or "both", annotate_model=v.get("annotate_model") or "",
-        annotate_mode=v.get("annotate_mode") or "per_message")
+        annotate_mode=v.get("annotate_mode") or "per_message",
+        endpoint=_endpoint(v.get("endpoint"), span, diags))
 
 
 def _item_span(fields, key, sym):
@@ -236,6 +239,21 @@ def _check_strategy_coverage(strategies, span, diags) -> None:
     if gaps:
         diags.append(warning("W252", f"no response strategy covers intensity {gaps[0]:.2f}",
                              span, hint="assistant turns after such user turns get no strategy"))
+
+
+def _endpoint(block, span, diags) -> ir.Endpoint | None:
+    if not block:
+        return None
+    bases = [block.get("api_base") or ""] + list(block.get("deployments") or ())
+    for url in (b for b in bases if b):
+        if not url.startswith(("http://", "https://")):
+            diags.append(error("E221", f"`{url}` is not an http(s) URL", span("endpoint")))
+    key_env = block.get("api_key_env") or ""
+    if key_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key_env):
+        diags.append(error("E221", "`api_key_env` names an environment variable, not a key",
+                           span("endpoint"), hint='e.g. api_key_env "VLLM_API_KEY"'))
+    return ir.Endpoint(block.get("api_base") or "", key_env,
+                       tuple(block.get("deployments") or ()))
 
 
 def _model(v, span, diags) -> ir.ModelConfig:

@@ -69,7 +69,7 @@ class Lowerer:
             excluded_cells=ds.excluded, unsampled_cells=ds.unsampled, review=ds.review,
             exports=ds.exports, budget=ds.budget, train_on=ds.train_on,
             edit_pairs=ds.edit_pairs, annotate=ds.annotate, annotate_model=ds.annotate_model,
-            annotate_mode=ds.annotate_mode)
+            annotate_mode=ds.annotate_mode, endpoint=ds.endpoint)
         return info, jobs
 
     def _shared(self, ds: DatasetSetup) -> _Shared:

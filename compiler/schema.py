@@ -160,6 +160,8 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
     ), positional=("source",)),
     KindSpec("dataset", "the matrix of jobs to generate", (
         F("model", "str", required=True, doc='litellm model name or "local/smollm2"'),
+        F("endpoint", "block:endpoint", doc="where the model is served: api_base, api_key_env "
+          "(the environment variable holding its key), deployments (several servers)"),
         F("params", "block:params"), F("judge_model", "str"),
         F("kind", _choice(JobKind)),
         F("assistant", "ref:persona", required=True),
@@ -193,6 +195,7 @@ BLOCKS: dict[str, tuple[FieldSpec, ...]] = {
     "review": (F("sample", "percent"), F("roles", "list:word"),
                F("require", "choice:all|any"), F("min_approvals", "int")),
     "budget": (F("usd", "num"), F("tokens", "int")),
+    "endpoint": (F("api_base", "str"), F("api_key_env", "str"), F("deployments", "list:str")),
     "exclude": (F("users", "list:ref:persona"), F("arcs", "list:ref:arc"),
                 F("topics", "list:ref:topic"), F("cultures", "list:ref:culture")),
     # axis values are plan names as strings: a seeds file written from a run is imported

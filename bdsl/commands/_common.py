@@ -8,7 +8,7 @@ import click
 
 from bdsl.diagnostics import render_text, to_json
 
-EXIT_OK, EXIT_SPEC, EXIT_USAGE, EXIT_RUN = 0, 1, 2, 3
+EXIT_OK, EXIT_SPEC, EXIT_USAGE, EXIT_RUN, EXIT_BUDGET = 0, 1, 2, 3, 4
 
 
 def compile_or_exit(spec: str, *, lower: bool = True, fmt: str = "text"):
@@ -45,30 +45,108 @@ def require_run_dir(run_dir: str, need_plan: bool = True) -> None:
     """Exit 2 with a clear message unless `run_dir` holds a run (store, and plan if needed)."""
     from pathlib import Path
 
-    missing = [f for f in ("store.sqlite", "plan.json")[:2 if need_plan else 1]
-               if not Path(run_dir, f).exists()]
+    from bdsl.store.db import STORE_FILE, STORE_POINTER
+
+    has_store = Path(run_dir, STORE_FILE).exists() or Path(run_dir, STORE_POINTER).exists()
+    missing = ([] if has_store else [STORE_FILE]) + (
+        ["plan.json"] if need_plan and not Path(run_dir, "plan.json").exists() else [])
     if missing:
         click.echo(f"error: {run_dir} is not a run directory (no {missing[0]}; run `bdsc run` "
                    "first)", err=True)
         sys.exit(EXIT_USAGE)
 
 
-def open_run(run_dir: str):
-    """(plan, store) of a run directory; the caller closes the store."""
-    from bdsl.gates.score import load_run_plan
-    from bdsl.store import Store
+def store_problem(run_dir, exc: BaseException) -> str:
+    """One line for an environment problem with a run's store (never a traceback)."""
+    import sqlite3
 
+    from bdsl.store.database import StoreUnavailable
+    from bdsl.store.schema import SchemaError
+
+    where = f"the store in {run_dir}"
+    if isinstance(exc, (StoreUnavailable, SchemaError)):
+        return f"{where}: {exc}"
+    text = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError):
+        if "readonly" in text or "read-only" in text:
+            return (f"{where} is read-only ({text}); use a writable copy of the directory, "
+                    "or a reading command (status, export, report)")
+        if "not a database" in text or "malformed" in text or "disk image" in text:
+            return (f"{where} is corrupt or not a bdsl store ({text}); `bdsc status {run_dir} "
+                    "--check` says more; restore it from a copy")
+        if "locked" in text:
+            return f"{where} is locked by another process ({text}); retry when it is done"
+        return f"{where}: {text}"
+    if isinstance(exc, OSError):
+        return f"{where}: {exc.strerror or text}"
+    return f"{where}: {type(exc).__name__}: {text}"
+
+
+_STORE_ERRORS = None
+
+
+def store_errors() -> tuple:
+    """The exceptions that mean "this store cannot be used", not "bdsc has a bug"."""
+    global _STORE_ERRORS
+    if _STORE_ERRORS is None:
+        import sqlite3
+
+        from bdsl.store.database import StoreUnavailable
+        from bdsl.store.schema import SchemaError
+
+        errors = [sqlite3.DatabaseError, OSError, StoreUnavailable, SchemaError]
+        try:
+            import psycopg
+
+            errors.append(psycopg.Error)
+        except ImportError:
+            pass
+        _STORE_ERRORS = tuple(errors)
+    return _STORE_ERRORS
+
+
+def load_plan_of(run_dir: str):
+    """The plan a run directory was generated from (exit 2 when it is missing or corrupt)."""
+    from bdsl.gates.score import load_run_plan
+
+    try:
+        return load_run_plan(run_dir)
+    except Exception as e:  # unreadable or not a plan: the user's file, not our bug
+        click.echo(f"error: {run_dir}/plan.json cannot be read as a plan ({type(e).__name__}: "
+                   f"{str(e).splitlines()[0][:160] if str(e) else ''}); rerun `bdsc run` to "
+                   "write it again", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def open_run(run_dir: str, writable: bool = True):
+    """(plan, store) of a run directory; the caller closes the store."""
     require_run_dir(run_dir)
-    return load_run_plan(run_dir), Store.open(run_dir)
+    plan = load_plan_of(run_dir)
+    return plan, (open_store_for_writing(run_dir) if writable else open_store_readonly(run_dir))
 
 
 def open_store_readonly(run_dir: str):
-    """The run's store opened read-only (reports never write, and never block a run)."""
+    """The run's store opened read-only (reports never write, never block a run, and work
+    in a read-only directory)."""
     from bdsl.store import Store
 
     require_run_dir(run_dir, need_plan=False)
-    return Store.open_readonly(run_dir)
+    try:
+        return Store.open_readonly(run_dir)
+    except store_errors() as e:
+        click.echo(f"error: {store_problem(run_dir, e)}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def open_store_for_writing(run_dir, url: str | None = None):
+    from bdsl.store import Store
+
+    try:
+        return Store.open(run_dir, url=url)
+    except store_errors() as e:
+        click.echo(f"error: {store_problem(run_dir, e)}", err=True)
+        sys.exit(EXIT_USAGE)
 
 
 __all__ = ["require_run_dir", "open_run", "open_store_readonly", "compile_or_exit", "report", "summary_line", "to_json", "EXIT_OK", "EXIT_SPEC",
-           "EXIT_USAGE", "EXIT_RUN"]
+           "EXIT_USAGE", "EXIT_RUN", "EXIT_BUDGET", "open_store_for_writing"]

@@ -57,7 +57,8 @@ def export_cmd(run_dir, fmt, output, include_unreviewed, train_fraction, seed, d
     if fmt is None and old_manifest:
         _fail("--changelog compares one format's manifests: give --format too")
     started = time.perf_counter()
-    plan, store = open_run(run_dir)
+    plan, store = open_run(run_dir, writable=False)
+    refuse_unsound(store, run_dir)
     try:
         if dataset is not None and dataset not in {d.name for d in plan.datasets}:
             _fail(f"unknown dataset {dataset!r}; the spec has: "
@@ -117,6 +118,17 @@ def _pair_note(manifest: dict) -> str:
         return ""
     sources = ", ".join(f"{n} {s}" for s, n in pairs["by_source"].items())
     return f" ({pairs['pairs']} pairs: {sources})"
+
+
+def refuse_unsound(store, run_dir) -> None:
+    """Never export from a store the database itself finds damaged."""
+    from bdsl.store.reader import integrity
+
+    problems = integrity(store)
+    if problems:
+        store.close()
+        _fail(f"the store in {run_dir} fails its integrity check ({problems[0]}); "
+              f"`bdsc status {run_dir} --check` lists the problems; restore it from a copy")
 
 
 def nothing_exportable(sel, run_dir, include_unreviewed: bool) -> str:

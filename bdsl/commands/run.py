@@ -1,23 +1,39 @@
 """`bdsc run SPEC_OR_PLAN`: execute a plan into a run directory; resumable, cached.
 
-Exit codes: 0 done, 2 usage/config (bad plan file, missing local model), 3 the run
-failed or stopped before finishing (failed jobs, budget reached, interrupted).
+Exit codes: 0 done; 2 usage/config (bad plan file, missing local model, a run already in
+progress in the directory, a store that cannot be opened, a model that fails its preflight
+call); 3 the run failed or stopped before finishing (failed jobs, interrupted); 4 stopped by
+the budget (`--max-cost`, `--max-tokens`, or the spec's `budget`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from pathlib import Path
 
 import click
 
-from bdsl.commands._common import EXIT_RUN, EXIT_USAGE
+from bdsl.commands._common import EXIT_BUDGET, EXIT_RUN, EXIT_USAGE
 
 
 def fail(message: str, code: int = EXIT_USAGE):
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+def import_litellm_in_background() -> None:
+    """litellm takes seconds to import; start now, while the spec compiles and the store
+    opens, so the first call does not wait for all of it (the import lock makes the
+    engine's own import wait for this one to finish, never run twice)."""
+    def load():
+        try:
+            import litellm  # noqa: F401
+        except Exception:  # reported, if it matters, by the engine's own import
+            pass
+
+    threading.Thread(target=load, name="import-litellm", daemon=True).start()
 
 
 def load_plan(path: str):
@@ -72,87 +88,178 @@ def plan_budget(plan, max_cost, max_tokens):
 @click.option("--model", default="", help="Use this model for every job (e.g. gpt-4o-mini).")
 @click.option("--limit", type=click.IntRange(min=0), default=None,
               help="Only the first N jobs of the plan.")
+@click.option("--sample", type=click.IntRange(min=1), default=None,
+              help="N jobs spread over the matrix: every persona, arc, topic, culture and "
+                   "kind appears before any repeats (deterministic).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True,
-              help="Jobs generated at the same time.")
+              help="Conversations generated at the same time (calls in flight: up to twice "
+                   "as many, since annotations run beside generation).")
 @click.option("--max-cost", type=click.FloatRange(min=0), default=None,
               help="Stop cleanly once this many USD were spent in the run directory.")
 @click.option("--max-tokens", type=click.IntRange(min=0), default=None,
               help="Stop cleanly once this many tokens were used in the run directory.")
-def run_cmd(spec_or_plan, out, model, limit, concurrency, max_cost, max_tokens) -> None:
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=1), default=120,
+              show_default=True, help="Seconds one model call may take before it is retried.")
+@click.option("--store", "store_url", default=None, metavar="URL",
+              help="Keep the run store in PostgreSQL (postgresql://...) instead of "
+                   "store.sqlite; the password comes from PGPASSWORD or ~/.pgpass.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
+              show_default=True, help="ray: N workers on a Ray cluster (needs --store).")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="With --executor ray: how many workers.")
+@click.option("--address", default=None, help="With --executor ray: the cluster's address "
+              "(default: start a local Ray).")
+def run_cmd(spec_or_plan, out, model, limit, sample, concurrency, max_cost, max_tokens,
+            timeout_s, store_url, executor, workers, address) -> None:
     """Generate the dataset: run every job of the plan, resumably."""
+    import_litellm_in_background()
     from bdsl.engine.executor import RunOptions, effective_jobs
 
+    if limit is not None and sample is not None:
+        fail("--limit and --sample choose jobs two ways; pass one of them")
+    if executor == "ray" and not store_url:
+        fail("--executor ray needs a store every worker reaches: --store postgresql://...")
     plan = load_plan(spec_or_plan)
     run_dir = Path(out) if out else Path("runs") / (plan.spec.name or Path(spec_or_plan).stem)
     cost_cap, token_cap = plan_budget(plan, max_cost, max_tokens)
-    options = RunOptions(model=model, limit=limit, concurrency=concurrency, max_cost=cost_cap,
-                         max_tokens=token_cap)
+    options = RunOptions(model=model, limit=limit, sample=sample, concurrency=concurrency,
+                         max_cost=cost_cap, max_tokens=token_cap)
     jobs = effective_jobs(plan, options)
     for name, problem in missing_local_models({j.model.name for j, _ in jobs}):
         fix = "bdsc models pull smollm2" if "smollm2" in name else problem
         fail(f"model `{name}` is not installed ({problem}).\n  fix: {fix}")
-    sys.exit(execute_into(plan, run_dir, options))
+    sys.exit(execute_into(plan, run_dir, options, timeout_s=timeout_s, store_url=store_url,
+                          executor=executor, workers=workers, address=address))
 
 
-def execute_into(plan, run_dir: Path, options) -> int:
-    from bdsl.engine.calls import Counters
-    from bdsl.engine.executor import ConfigError, execute
-    from bdsl.engine.llm_adapter import LLMCompleter
+def execute_into(plan, run_dir: Path, options, timeout_s: float = 120.0,
+                 store_url: str | None = None, executor: str = "local", workers: int = 2,
+                 address: str | None = None) -> int:
+    from bdsl.commands._common import open_store_for_writing
+    from bdsl.engine.calls import Budget, Counters
     from bdsl.engine.progress import ProgressView
-    from bdsl.engine.snapshot import write_snapshot
     from bdsl.serialize import to_json
-    from bdsl.store import Store
-    from bdsl.store.schema import SchemaError
+    from bdsl.store.lock import RunLock, RunLocked
 
     try:
-        completer = LLMCompleter(max_concurrency=options.concurrency)
+        lock = RunLock(run_dir, "bdsc run").acquire()
+    except RunLocked as e:
+        fail(f"{e}; wait for it to finish or stop it, then rerun (it resumes)")
+    except OSError as e:
+        fail(f"cannot lock the run directory {run_dir}: {e.strerror}")
+    try:
+        store = open_store_for_writing(run_dir, url=store_url)
+        store.resolve_stale_runs()  # we hold the lock: no other run here is alive
+        try:
+            (run_dir / "plan.json").write_text(to_json(plan) + "\n", encoding="utf-8")
+        except OSError as e:
+            fail(f"cannot write {run_dir / 'plan.json'}: {e.strerror}")
+        counters = Counters()
+        budget = Budget(options.max_cost, options.max_tokens, store.spent())
+        with ProgressView(counters):
+            outcome, interrupted = _run(plan, store, run_dir, options, counters, budget,
+                                        timeout_s, executor, workers, address)
+        return _report(store, run_dir, outcome, interrupted, counters, budget)
+    finally:
+        lock.release()
+
+
+def _run(plan, store, run_dir, options, counters, budget, timeout_s, executor, workers,
+         address):
+    from bdsl.engine.calls import CallJournal
+    from bdsl.engine.executor import ConfigError, effective_jobs, finish_run, prepare, work
+    from bdsl.engine.llm_adapter import LLMCompleter
+    from bdsl.engine.preflight import models_to_probe, preflight
+    from bdsl.llm.routes import routes_of
+
+    routes = routes_of(plan)
+    try:
+        # calls in flight: a conversation's next message and its last one's annotation
+        completer = LLMCompleter(max_concurrency=2 * options.concurrency, timeout_s=timeout_s,
+                                 routes=routes)
+        probe = LLMCompleter(max_retries=1, timeout_s=min(timeout_s, 30.0), routes=routes)
     except ImportError as e:
         fail(f"the model layer is not available ({e}); reinstall bdsl")
-    try:
-        store = Store.open(run_dir)
-    except (SchemaError, OSError) as e:
-        fail(f"cannot open the store in {run_dir}: {e}")
-    (run_dir / "plan.json").write_text(to_json(plan) + "\n", encoding="utf-8")
-    counters = Counters()
+    run_ids: list[int] = []
 
     def started(head) -> None:
         run_ids.append(head.run_id)
         click.echo(f"{head.jobs} jobs: {head.reused} reused, {head.regenerated} regenerated "
                    f"(spec changed), {head.new} to generate", err=True)
 
-    outcome, interrupted, run_ids = None, False, []
+    async def main():
+        generator = options.model or None
+        if executor == "ray":
+            from bdsl.engine.distributed import run_on_ray
+
+            head = prepare(plan, store, options, counters)
+            started(head)
+            return await run_on_ray(plan, store, options, head, counters, budget, workers,
+                                    address, timeout_s), None
+        head = prepare(plan, store, options, counters)
+        started(head)
+        checks = models_to_probe(plan, effective_jobs(plan, options), None, generator)
+        problems = await preflight(checks, CallJournal(store, head.run_id, probe, budget,
+                                                       counters), head.run_id)
+        if problems:
+            store.update_run(head.run_id, status="failed", finished=True)
+            raise ConfigError("\n".join(str(p) for p in problems))
+        failed = await work(plan, store, completer, options, head.run_id, counters, budget)
+        outcome = finish_run(store, plan, options, head, counters, budget, failed)
+        summary = None
+        if outcome.status != "stopped_budget":
+            from bdsl.gates.score import score_run
+
+            journal = CallJournal(store, head.run_id, completer, budget, counters)
+            try:
+                summary = await score_run(store, plan, journal, None, generator)
+            except Exception as e:
+                from bdsl.engine.calls import BudgetExceeded
+
+                if not isinstance(e, BudgetExceeded):
+                    raise
+        return outcome, summary
+
     try:
-        with ProgressView(counters):
-            outcome = asyncio.run(execute(plan, store, completer, options, counters,
-                                          started))
+        outcome, summary = asyncio.run(main())
     except ConfigError as e:
         fail(str(e))
     except KeyboardInterrupt:
-        interrupted = True
         if run_ids:
             store.update_run(run_ids[0], status="interrupted", calls_made=counters.calls_made,
                              cache_hits=counters.cache_hits, finished=True)
-    if outcome is not None and outcome.status != "stopped_budget" and run_ids:
-        from bdsl.commands.score import score_and_report
+        return None, True
+    if summary is not None:
+        from bdsl.commands.score import print_summary
 
-        score_and_report(store, plan, completer, run_ids[0],
-                         generator_override=options.model or None)
+        print_summary(summary, "text")
+    return outcome, False
+
+
+def _report(store, run_dir, outcome, interrupted, counters, budget) -> int:
+    from bdsl.engine.snapshot import write_snapshot
+
     path, n = write_snapshot(store, run_dir)
-    click.echo(f"dataset: {run_dir}/ ({n} conversations in {path.name}; store "
-               f"{store.path.name})")
+    click.echo(f"dataset: {run_dir}/ ({n} conversations in {path.name}; store {store.name})")
     if interrupted:
         click.echo("interrupted: finished work is stored; rerun the same command to resume",
                    err=True)
         return EXIT_RUN
     cost = "unknown" if counters.cost is None else f"${counters.cost:.4f}"
+    total = budget.spent
+    total_cost = "unknown" if total.cost is None else f"${total.cost:.4f}"
+    retries = ", ".join(f"{k} {v}" for k, v in sorted(counters.retries.items()))
     click.echo(f"{outcome.done}/{outcome.jobs} jobs done, {outcome.failed} failed, "
-               f"{outcome.pending} pending; {outcome.calls_made} LLM calls, "
-               f"{outcome.cache_hits} replayed from the store; {counters.tokens} tokens, "
-               f"cost {cost}")
+               f"{outcome.pending} pending; this run: {counters.calls_made} LLM calls "
+               f"(generation, annotation and judges), {outcome.cache_hits} replayed from the "
+               f"store, {counters.tokens} tokens, cost {cost}"
+               + (f"; retries: {retries}" if retries else ""))
+    click.echo(f"run directory total: {total.calls} calls, {total.tokens} tokens, "
+               f"cost {total_cost} (what `bdsc status` shows)")
     if outcome.status == "stopped_budget":
-        click.echo(f"stopped: {outcome.stop_reason}; raise the cap and rerun to continue",
-                   err=True)
-        return EXIT_RUN
+        click.echo(f"stopped by the budget: {outcome.stop_reason}; raise the cap and rerun to "
+                   "continue (finished work is kept)", err=True)
+        return EXIT_BUDGET
     if outcome.failed:
         click.echo(f"{outcome.failed} jobs failed; see `bdsc status {run_dir}`", err=True)
         return EXIT_RUN

@@ -60,7 +60,7 @@ def seeds_source(items, name: str, run_dir: str) -> str:
               help="Name of the seed set declared in the file.")
 def seeds_cmd(run_dir: str, output: str, name: str) -> None:
     """Write the seed examples approved in review as a spec file for `seeds [...]`."""
-    plan, store = open_run(run_dir)
+    plan, store = open_run(run_dir, writable=False)
     try:
         items = seed_items(store, plan)
     finally:

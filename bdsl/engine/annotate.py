@@ -44,7 +44,27 @@ class InvalidAnnotation(ValueError):
 def parse_annotation(text: str) -> Annotation:
     """Parse a model reply into an Annotation; repairs common JSON damage (code fences,
     prose around the object, trailing commas, single quotes) and rejects bad values."""
+    return annotation_from(_load_json_object(text))
+
+
+def conversation_schema(one: dict, count: int) -> dict:
+    """The schema of one call annotating `count` messages at once (annotate_mode
+    per_conversation): {"annotations": [one per message, in order]}."""
+    return {"type": "object", "additionalProperties": False, "required": ["annotations"],
+            "properties": {"annotations": {"type": "array", "items": one,
+                                           "minItems": count, "maxItems": count}}}
+
+
+def parse_annotations(text: str, count: int) -> list[Annotation]:
     data = _load_json_object(text)
+    items = data.get("annotations")
+    if not isinstance(items, list) or len(items) != count:
+        raise InvalidAnnotation(f"expected {count} annotations, got "
+                                f"{len(items) if isinstance(items, list) else 'none'}")
+    return [annotation_from(x if isinstance(x, dict) else {}) for x in items]
+
+
+def annotation_from(data: dict) -> Annotation:
     missing = [k for k in ANNOTATION_SCHEMA["required"] if k not in data]
     if missing:
         raise InvalidAnnotation(f"missing fields: {', '.join(missing)}")

@@ -37,11 +37,16 @@ class Counters:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float | None = 0.0
+    retries: dict = attrs.field(factory=dict)  # cause -> retries the LLM client made
     started: float = attrs.field(factory=time.monotonic)
 
     @property
     def tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def retry_count(self) -> int:
+        return sum(self.retries.values())
 
 
 @attrs.define
@@ -53,15 +58,21 @@ class Budget:
     max_tokens: int | None = None
     spent: Usage = Usage()
     stopped: str = ""
+    in_flight: int = 0  # calls started and not yet journaled
 
     def check(self) -> None:
+        """Before a call: stop when what is spent, plus what the calls in flight will cost
+        at the average so far, reaches a cap (so concurrency cannot run far past it)."""
         if self.stopped:
             raise BudgetExceeded(self.stopped)
-        if self.max_tokens is not None and self.spent.tokens >= self.max_tokens:
-            self.stopped = f"token budget reached ({self.spent.tokens} >= {self.max_tokens})"
-        elif (self.max_cost is not None and self.spent.cost is not None
-              and self.spent.cost >= self.max_cost):
-            self.stopped = f"cost budget reached (${self.spent.cost:.4f} >= ${self.max_cost})"
+        s = self.spent
+        n = max(s.calls, 1)
+        tokens = s.tokens + self.in_flight * s.tokens / n
+        cost = None if s.cost is None else s.cost + self.in_flight * s.cost / n
+        if self.max_tokens is not None and tokens >= self.max_tokens:
+            self.stopped = f"token budget reached ({s.tokens} spent, cap {self.max_tokens})"
+        elif self.max_cost is not None and cost is not None and cost >= self.max_cost:
+            self.stopped = f"cost budget reached (${s.cost:.4f} spent, cap ${self.max_cost})"
         if self.stopped:
             raise BudgetExceeded(self.stopped)
 
@@ -80,6 +91,9 @@ def request_hash(content_hash: str, step: str, turn_index: int, attempt: int,
 
 
 class CallJournal:
+    """Every paid call of a run, generation, annotation and judge alike, goes through one
+    journal: one budget (checked before each call), one set of counters, one store."""
+
     def __init__(self, store: Store, run_id: int, completer: Completer, budget: Budget,
                  counters: Counters):
         self.store, self.run_id, self.completer = store, run_id, completer
@@ -88,6 +102,8 @@ class CallJournal:
     async def call(self, job_key: str, content_hash: str, step: str, turn_index: int,
                    attempt: int, request: CallRequest) -> tuple[CallRecord, bool]:
         """The call's record and whether it was replayed from the store."""
+        from bdsl.store.db import write_call
+
         rtext = request_json(request)
         rhash = request_hash(content_hash, step, turn_index, attempt, rtext)
         cached = self.store.cached_call(rhash)
@@ -95,13 +111,18 @@ class CallJournal:
             self.counters.cache_hits += 1
             return cached, True
         self.budget.check()
+        self.budget.in_flight += 1
         try:
-            result, status = await self.completer.complete(request), "ok"
-        except CallTruncated as e:
-            result, status = e.result, "truncated"
-        record = self.store.record_call(self.run_id, job_key, content_hash,
-                                        _record(rhash, step, turn_index, attempt, request,
-                                                rtext, result, status))
+            try:
+                result, status = await self.completer.complete(request), "ok"
+            except CallTruncated as e:
+                result, status = e.result, "truncated"
+            # committed (by the writer thread, grouped with others) before it is used
+            record = await self.store.writer().submit(
+                write_call, self.run_id, job_key, content_hash,
+                _record(rhash, step, turn_index, attempt, request, rtext, result, status))
+        finally:
+            self.budget.in_flight -= 1
         self._count(record)
         return record, False
 

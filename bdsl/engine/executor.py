@@ -1,10 +1,15 @@
-"""Run a Plan's jobs with asyncio under a concurrency limit, journaling everything.
+"""Run a Plan's jobs with asyncio, journaling everything.
 
     outcome = await execute(plan, store, completer, RunOptions(concurrency=8))
 
-Jobs already done at their current content hash are reused; the rest run (a
-rerun replays their finished calls from the store). A job's conversation is
-stored atomically with its turns once the whole job succeeded.
+`execute` is a coordinator and one worker: `prepare` records the run and brings the
+store's jobs in line with the plan (jobs already done at their current content hash are
+reused), then `work` claims pending jobs from the store, one lease at a time, and runs
+`concurrency` of them at once until none is left. Several workers (other processes, Ray
+tasks: bdsl.engine.distributed) can `work` on the same store: every job is claimed by one
+worker at a time, a worker that dies leaves leases that expire, and every call is still
+journaled once. A job's conversation is stored atomically with its turns once the whole
+job succeeded; a rerun replays its finished calls from the journal.
 """
 
 from __future__ import annotations
@@ -26,18 +31,22 @@ from bdsl.engine.provenance import provenance
 from bdsl.engine.steps import JobFailed, JobRun
 from bdsl.serialize import canonical_hash, to_data
 from bdsl.store import Store
+from bdsl.store.db import owner_id, write_conversation
 
 TEMPLATES_USED = ("user_system", "user_turn", "assistant_system", "assistant_turn", "annotate")
+HEARTBEAT_S = 2.0
 
 
 @attrs.frozen
 class RunOptions:
     model: str = ""  # overrides every job's model
     limit: int | None = None  # only the first N jobs of the plan
-    concurrency: int = 8
+    sample: int | None = None  # N jobs spread over the matrix (bdsl.engine.sampling)
+    concurrency: int = 8  # jobs (conversations) in flight per worker
     max_cost: float | None = None
     max_tokens: int | None = None
     max_attempts: int = 3
+    lease_s: float = 120.0  # a claimed job is another worker's to take after this long
 
 
 @attrs.frozen
@@ -61,8 +70,15 @@ class ConfigError(Exception):
 
 
 def effective_jobs(plan: ir.Plan, options: RunOptions) -> list[tuple[ir.Job, str]]:
-    """(job with the model override applied, effective content hash)."""
-    jobs = plan.jobs[: options.limit] if options.limit is not None else plan.jobs
+    """(job with the model override applied, effective content hash), for the jobs this
+    run covers: all, the first `limit`, or a `sample` spread over the matrix."""
+    from bdsl.engine.sampling import spread
+
+    jobs = plan.jobs
+    if options.sample is not None:
+        jobs = spread(jobs, options.sample)
+    elif options.limit is not None:
+        jobs = jobs[: options.limit]
     out = []
     for job in jobs:
         chash = job.content_hash or canonical_hash(to_data(job))
@@ -77,83 +93,137 @@ def check_plan(plan: ir.Plan, jobs: list[tuple[ir.Job, str]]) -> list[str]:
     return PromptRenderer(plan.templates).check(TEMPLATES_USED)
 
 
-async def execute(plan: ir.Plan, store: Store, completer: Completer, options: RunOptions,
-                  counters: Counters | None = None,
-                  on_start: Callable[[RunOutcome], None] | None = None) -> RunOutcome:
+def prepare(plan: ir.Plan, store: Store, options: RunOptions, counters: Counters
+            ) -> RunOutcome:
+    """Record the run, sync the store's jobs with the plan; the head of the outcome."""
     jobs = effective_jobs(plan, options)
     problems = check_plan(plan, jobs)
     if problems:
         raise ConfigError("; ".join(problems))
-    counters = counters or Counters()
     run_id = store.start_run(plan, options.model, attrs.asdict(options))
     store.sync_jobs(run_id, plan, jobs)
     states = store.job_states()
-    todo = [(j, h) for j, h in jobs if states.get(j.key) != "done"]
+    todo = [j for j, _ in jobs if states.get(j.key) != "done"]
     # regenerated: an older version of the job was finished before the spec changed
     had_output = store.keys_with_conversations()
-    regenerated = sum(1 for j, _ in todo if j.key in had_output)
+    regenerated = sum(1 for j in todo if j.key in had_output)
     counters.jobs_total, counters.jobs_reused = len(jobs), len(jobs) - len(todo)
     counters.jobs_done = counters.jobs_reused
     store.update_run(run_id, reused=counters.jobs_reused, regenerated=regenerated)
-    head = RunOutcome(run_id, "running", len(jobs), counters.jobs_reused, regenerated,
+    return RunOutcome(run_id, "running", len(jobs), counters.jobs_reused, regenerated,
                       len(todo) - regenerated, counters.jobs_done, 0, len(todo), 0, 0)
+
+
+async def execute(plan: ir.Plan, store: Store, completer: Completer, options: RunOptions,
+                  counters: Counters | None = None,
+                  on_start: Callable[[RunOutcome], None] | None = None,
+                  budget: Budget | None = None) -> RunOutcome:
+    counters = counters or Counters()
+    head = prepare(plan, store, options, counters)
     if on_start:
         on_start(head)
+    budget = budget or Budget(options.max_cost, options.max_tokens, store.spent())
+    failed = await work(plan, store, completer, options, head.run_id, counters, budget)
+    return finish_run(store, plan, options, head, counters, budget, failed)
 
-    budget = Budget(options.max_cost, options.max_tokens, store.spent())
-    journal = CallJournal(store, run_id, completer, budget, counters)
-    renderer = PromptRenderer(plan.templates)
-    index = plan.index()
-    limiter = asyncio.Semaphore(max(1, options.concurrency))
-    failed: list[str] = []
 
-    async def one(job: ir.Job, chash: str) -> None:
-        async with limiter:
-            if budget.stopped:
-                return
-            run = JobRun(job, chash, job.model, JobVariables(plan, index, job), renderer,
-                         journal, options.max_attempts)
-            started = time.time()
-            try:
-                if job.context.novel:
-                    await invent_scenario(run)
-                await runner(job.kind)(run)
-            except BudgetExceeded:
-                return  # left pending: its journaled calls replay on the next run
-            except (JobFailed, CallFailed, TemplateError, ValueError) as e:
-                reason = f"{type(e).__name__}: {e}"
-                store.fail_job(job.key, chash, reason)
-                store.record_error(run_id, job.key, chash, "job", -1, 0, _kind(e), str(e))
-                failed.append(job.key)
-                counters.jobs_failed += 1
-                return
-            store.finish_job(run_id, job, chash, job.model.name, _params(job.model), run.turns,
-                             run.usage, started, provenance(plan, job, chash, run, started))
-            counters.jobs_done += 1
-
-    flusher = asyncio.create_task(_flush_counters(store, run_id, counters))
-    try:
-        await asyncio.gather(*(one(j, h) for j, h in todo))
-    finally:
-        flusher.cancel()
-        store.update_run(run_id, calls_made=counters.calls_made, cache_hits=counters.cache_hits)
-
+def finish_run(store: Store, plan: ir.Plan, options: RunOptions, head: RunOutcome,
+               counters: Counters, budget: Budget, failed: int) -> RunOutcome:
+    jobs = effective_jobs(plan, options)
     final = store.job_states()
     pending = sum(1 for j, _ in jobs if final.get(j.key) == "pending")
+    failed = sum(1 for j, _ in jobs if final.get(j.key) == "failed") if failed else 0
     status = "stopped_budget" if budget.stopped else ("failed" if failed else "done")
-    store.update_run(run_id, status=status, calls_made=counters.calls_made,
-                     cache_hits=counters.cache_hits, finished=True)
-    return RunOutcome(run_id, status, len(jobs), counters.jobs_reused, regenerated,
-                      len(todo) - regenerated, counters.jobs_done, len(failed), pending,
-                      counters.calls_made, counters.cache_hits, budget.stopped)
+    store.update_run(head.run_id, status=status, calls_made=counters.calls_made,
+                     cache_hits=counters.cache_hits, finished=True, retries=counters.retries)
+    done = sum(1 for j, _ in jobs if final.get(j.key) == "done")
+    return RunOutcome(head.run_id, status, len(jobs), head.reused, head.regenerated, head.new,
+                      done, failed, pending, counters.calls_made, counters.cache_hits,
+                      budget.stopped)
 
 
-async def _flush_counters(store: Store, run_id: int, counters: Counters) -> None:
-    """Keep the runs row roughly current so `bdsc status` during a run (or after a kill)
-    shows calls and cache hits; the journal itself is always exact."""
+async def work(plan: ir.Plan, store: Store, completer: Completer, options: RunOptions,
+               run_id: int, counters: Counters, budget: Budget, owner: str = "",
+               journal: CallJournal | None = None) -> int:
+    """Claim and run pending jobs until none is left; the number that failed."""
+    owner = owner or owner_id()
+    journal = journal or CallJournal(store, run_id, completer, budget, counters)
+    renderer = PromptRenderer(plan.templates)
+    index = plan.index()
+    by_key = {j.key: j for j, _ in effective_jobs(plan, options)}
+    in_flight: set[str] = set()
+    failed: list[str] = []
+
+    async def run_job(job: ir.Job, chash: str) -> None:
+        run = JobRun(job, chash, job.model, JobVariables(plan, index, job), renderer,
+                     journal, options.max_attempts)
+        started = time.time()
+        try:
+            if job.context.novel:
+                await invent_scenario(run)
+            await runner(job.kind)(run)
+            await run.settle()  # the last annotations
+        except BudgetExceeded:
+            run.cancel_pending()
+            store.release(owner, job.key)  # left pending: its calls replay on the next run
+            return
+        except (JobFailed, CallFailed, TemplateError, ValueError) as e:
+            run.cancel_pending()
+            reason = f"{type(e).__name__}: {e}"
+            store.fail_job(job.key, chash, reason)
+            store.record_error(run_id, job.key, chash, "job", -1, 0, _kind(e), str(e))
+            failed.append(job.key)
+            counters.jobs_failed += 1
+            return
+        await store.writer().submit(
+            write_conversation, run_id, job, chash, job.model.name, _params(job.model),
+            run.turns, run.usage, started, provenance(plan, job, chash, run, started))
+        counters.jobs_done += 1
+
+    async def slot() -> None:
+        while not budget.stopped:
+            claim = store.claim_job(owner, options.lease_s)
+            if claim is None:
+                return
+            key, chash = claim
+            job = by_key.get(key)
+            if job is None:  # another worker's plan covers it (e.g. a different --limit)
+                store.release(owner, key)
+                continue
+            in_flight.add(key)
+            try:
+                await run_job(job, chash)
+            finally:
+                in_flight.discard(key)
+
+    beat = asyncio.create_task(_heartbeat(store, run_id, owner, in_flight, options.lease_s,
+                                          counters, completer))
+    try:
+        await asyncio.gather(*(slot() for _ in range(max(1, options.concurrency))))
+    finally:
+        beat.cancel()
+        _copy_retries(completer, counters)
+        store.update_run(run_id, calls_made=counters.calls_made, cache_hits=counters.cache_hits,
+                         retries=counters.retries)
+    return len(failed)
+
+
+async def _heartbeat(store: Store, run_id: int, owner: str, in_flight: set[str],
+                     lease_s: float, counters: Counters, completer) -> None:
+    """Keep the runs row current (so `bdsc status` during a run, or after a kill, shows
+    progress; the journal itself is always exact) and this worker's leases alive."""
     while True:
-        await asyncio.sleep(2.0)
-        store.update_run(run_id, calls_made=counters.calls_made, cache_hits=counters.cache_hits)
+        await asyncio.sleep(HEARTBEAT_S)
+        _copy_retries(completer, counters)
+        store.update_run(run_id, calls_made=counters.calls_made, cache_hits=counters.cache_hits,
+                         retries=counters.retries)
+        store.renew_leases(owner, list(in_flight), lease_s)
+
+
+def _copy_retries(completer, counters: Counters) -> None:
+    causes = getattr(completer, "retry_causes", None)
+    if causes is not None:
+        counters.retries = dict(causes)
 
 
 def _params(model: ir.ModelConfig) -> dict:

@@ -46,7 +46,12 @@ class CallTruncated(Exception):
 
 
 class CallFailed(Exception):
-    """The call failed after the client's own retries; nothing was paid for."""
+    """The call failed after the client's own retries; nothing was paid for. `kind` is the
+    provider error's class when known (auth, not_found, bad_request, context_window)."""
+
+    def __init__(self, message: str, kind: str | None = None):
+        super().__init__(message)
+        self.kind = kind
 
 
 class Completer(Protocol):

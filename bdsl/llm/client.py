@@ -1,6 +1,11 @@
 """LLMClient: litellm.acompletion with retries, adaptive concurrency and honest accounting.
 
-- Retries timeouts, 429s and 5xx with exponential backoff and full jitter.
+- Retries timeouts, 429s, 5xx and dropped connections with exponential backoff and full
+  jitter; never an authentication, permission, not-found or bad-request error (a wrong key,
+  base URL or model name fails at once, with the provider's message). The provider SDK's
+  own hidden retries are turned off, so every retry is one of ours and is counted by cause.
+- Routes: a model can name its endpoint (api_base, the env var holding its key) or several
+  deployments that share its load (litellm's Router).
 - An AIMD limit on calls in flight: halved on every 429, grown by one after a run of
   successes, never above `max_concurrency`.
 - finish_reason == "length" raises TruncatedError carrying the paid result: a
@@ -16,6 +21,7 @@ import os
 import random
 import re
 import time
+from collections import Counter
 
 from bdsl.llm.types import (
     ChatRequest,
@@ -91,8 +97,12 @@ class AdaptiveLimit:
 
 class LLMClient:
     def __init__(self, max_retries: int = 5, max_concurrency: int = 16, base_delay: float = 1.0,
-                 max_delay: float = 60.0, sleep=asyncio.sleep, rand=random.random):
+                 max_delay: float = 60.0, sleep=asyncio.sleep, rand=random.random,
+                 routes: dict | None = None):
         self.max_retries = max_retries
+        self.routes = dict(routes or {})  # model name -> Route
+        self._routers: dict[str, object] = {}
+        self.retry_causes: Counter = Counter()  # cause -> retries made
         self.limit = AdaptiveLimit(max_concurrency)
         self.base_delay, self.max_delay = base_delay, max_delay
         self._sleep, self._rand = sleep, rand
@@ -103,22 +113,23 @@ class LLMClient:
     async def complete(self, req: ChatRequest) -> ChatResult:
         litellm = litellm_module()
         kwargs = _kwargs(req)
+        call = self._caller(litellm, req.model, kwargs)
         attempt = 0
         while True:
             attempt += 1
             t0 = time.perf_counter()
             try:
                 async with self.limit:
-                    response = await asyncio.wait_for(litellm.acompletion(**kwargs),
-                                                      timeout=req.timeout_s)
+                    response = await asyncio.wait_for(call(**kwargs), timeout=req.timeout_s)
             except Exception as exc:  # classified below; unknown errors are not retried
                 kind = _classify(exc, litellm)
                 if kind == "rate_limit":
                     self.rate_limits += 1
                     self.limit.rate_limited()
-                if kind is None or attempt > self.max_retries:
+                if kind not in RETRIED or attempt > self.max_retries:
                     raise _final_error(kind, exc) from None
                 self.retries += 1
+                self.retry_causes[kind] += 1
                 await self._sleep(self._backoff(attempt))
                 continue
             self.limit.succeeded()
@@ -126,6 +137,21 @@ class LLMClient:
             if result.finish_reason == "length":
                 raise TruncatedError(result)
             return result
+
+    def _caller(self, litellm, model: str, kwargs: dict):
+        """litellm.acompletion, with the model's route applied: its endpoint and key, or a
+        Router over its deployments."""
+        route = self.routes.get(model)
+        if route is None:
+            return litellm.acompletion
+        if len(route.deployments) > 1:
+            router = self._routers.get(model)
+            if router is None:
+                router = self._routers[model] = route.router(litellm)
+            kwargs.pop("max_retries", None)
+            return router.acompletion
+        kwargs.update(route.params())
+        return litellm.acompletion
 
     def _backoff(self, attempt: int) -> float:
         return self._rand() * min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
@@ -145,7 +171,11 @@ class LLMClient:
 
 
 def _kwargs(req: ChatRequest) -> dict:
-    kwargs = {"model": req.model, "messages": [dict(m) for m in req.messages]}
+    # max_retries=0: the provider SDK's own retries would hide failures inside one attempt
+    kwargs = {"model": req.model, "messages": [dict(m) for m in req.messages],
+              "max_retries": 0}
+    if not req.model.startswith(FREE_PROVIDERS):
+        kwargs["timeout"] = req.timeout_s
     for key in ("temperature", "max_tokens", "top_p", "seed"):
         value = getattr(req, key)
         if value is not None:
@@ -165,20 +195,38 @@ def _cost(model: str, response) -> float | None:
         return None
 
 
+RETRIED = ("timeout", "rate_limit", "server", "connection")
+
+
 def _classify(exc: Exception, litellm) -> str | None:
+    """The error's class: retried (timeout, rate_limit, server, connection) or final
+    (auth, not_found, bad_request, context_window, or None: unknown, never retried)."""
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, getattr(litellm, "ContextWindowExceededError", ())):
+        return "context_window"
+    if isinstance(exc, (litellm.AuthenticationError, litellm.PermissionDeniedError)) or \
+            status in (401, 403):
+        return "auth"
+    if isinstance(exc, litellm.NotFoundError) or status == 404:
+        return "not_found"
+    if isinstance(exc, litellm.BadRequestError) or status in (400, 422):
+        return "bad_request"
     if isinstance(exc, (asyncio.TimeoutError, litellm.Timeout)):
         return "timeout"
-    if isinstance(exc, litellm.RateLimitError) or getattr(exc, "status_code", None) == 429:
+    if isinstance(exc, litellm.RateLimitError) or status == 429:
         return "rate_limit"
-    status = getattr(exc, "status_code", None)
-    if isinstance(exc, (litellm.APIConnectionError, litellm.ServiceUnavailableError,
-                        litellm.InternalServerError)) or (isinstance(status, int) and status >= 500):
+    if isinstance(exc, litellm.APIConnectionError):
+        return "connection"
+    if isinstance(exc, (litellm.ServiceUnavailableError, litellm.InternalServerError)) or (
+            isinstance(status, int) and status >= 500):
         return "server"
     return None
 
 
 def _final_error(kind: str | None, exc: Exception):
     reason = scrub(f"{type(exc).__name__}: {exc}")
+    if kind in ("auth", "not_found", "bad_request", "context_window"):
+        return ProviderError(reason, kind)
     if kind == "rate_limit":
         return RateLimited(reason)
     if kind == "timeout":

@@ -47,7 +47,12 @@ class Timeout(LLMError):
 
 
 class ProviderError(LLMError):
-    pass
+    """A final provider error; `kind` says which (auth, not_found, bad_request,
+    context_window) when known: those are never retried."""
+
+    def __init__(self, reason: str, kind: str | None = None):
+        super().__init__(reason)
+        self.kind = kind
 
 
 class TruncatedError(LLMError):

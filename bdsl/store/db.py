@@ -1,102 +1,174 @@
-"""The run store: one SQLite database (WAL) per run directory.
+"""The run store: every run's plan, jobs, journal of paid calls, conversations and results.
 
-Write path used by the engine. Every method that changes state commits before
-it returns, so what a caller has been told is stored survives `kill -9`.
-WAL with synchronous=NORMAL is durable against a crashed or killed process
-(only an OS crash can lose the last commits); `durable=True` selects FULL.
+    store = Store.open(run_dir)                          # runs/x/store.sqlite (SQLite, WAL)
+    store = Store.open(run_dir, url="postgresql://...")  # PostgreSQL: many workers, one store
+
+Every method that changes state commits before it returns, so what a caller has been told
+is stored survives `kill -9`. SQLite in WAL mode with synchronous=NORMAL is durable against
+a crashed or killed process (only an OS crash can lose the last commits); `durable=True`
+selects FULL. The engine's hot writes (the journal, finished jobs) go through a Writer
+thread that groups them (bdsl/store/writer.py); everything else runs here, in the caller.
+
+Jobs are claimed with leases so several workers can share one plan: a worker takes a
+pending job whose lease is free or expired, renews its leases while it works, and a killed
+worker's jobs are taken again when their leases expire. On PostgreSQL claims use
+`FOR UPDATE SKIP LOCKED`; on SQLite one process holds the run directory's lock.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
+import os
+import socket
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from bdsl import ir
-from bdsl.serialize import to_data, to_json
+from bdsl.serialize import from_json, to_data, to_json
+from bdsl.store import texts
+from bdsl.store.database import Database, is_url, open_database, redact
 from bdsl.store.records import CallRecord, SyncSummary, TurnRecord, Usage
 from bdsl.store.schema import apply_schema, check_schema
 
 STORE_FILE = "store.sqlite"
+STORE_POINTER = "store.json"  # a run directory whose store is elsewhere (PostgreSQL)
+
+
+def store_target(run_dir: str | Path) -> str | Path:
+    """Where a run directory's store lives: store.json's URL, else store.sqlite."""
+    pointer = Path(run_dir) / STORE_POINTER
+    if pointer.is_file():
+        return json.loads(pointer.read_text(encoding="utf-8"))["store"]
+    return Path(run_dir) / STORE_FILE
+
+
+def owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Store:
-    def __init__(self, path: str | Path, durable: bool = False, readonly: bool = False):
-        self.path = Path(path)
+    def __init__(self, target: str | Path, durable: bool = False, readonly: bool = False):
+        self.target = target
+        self.durable = durable
         self.readonly = readonly
-        if readonly:
-            self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
-                                      isolation_level=None, timeout=30.0)
-            check_schema(self.db)
-            return
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        apply_schema(self.db)
+        self.path = None if is_url(target) else Path(target)
+        self.db: Database = open_database(target, readonly, durable)
+        try:
+            (check_schema if readonly else apply_schema)(self.db)
+        except BaseException:
+            self.db.close()
+            raise
+        self._writer = None
 
     @classmethod
-    def open(cls, run_dir: str | Path, durable: bool = False) -> Store:
+    def open(cls, run_dir: str | Path, durable: bool = False, url: str | None = None) -> Store:
+        """The run directory's store (created if new). With `url`, the store lives in that
+        PostgreSQL database and the directory records where (store.json, no password)."""
         run_dir = Path(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
-        return cls(run_dir / STORE_FILE, durable)
+        if url:
+            (run_dir / STORE_POINTER).write_text(json.dumps({"store": redact(url)}) + "\n",
+                                                 encoding="utf-8")
+            return cls(url, durable)
+        return cls(store_target(run_dir), durable)
 
     @classmethod
     def open_readonly(cls, run_dir: str | Path) -> Store:
-        return cls(Path(run_dir) / STORE_FILE, readonly=True)
+        return cls(store_target(run_dir), readonly=True)
+
+    @property
+    def name(self) -> str:
+        return self.path.name if self.path is not None else redact(str(self.target))
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
         self.db.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+    def transaction(self) -> Iterator[Database]:
+        with self.db.transaction() as db:
+            yield db
+
+    def writer(self):
+        """The thread that groups the engine's writes (started on first use)."""
+        if self._writer is None:
+            from bdsl.store.writer import Writer
+
+            self._writer = Writer(lambda: open_database(self.target, False, self.durable))
+        return self._writer
 
     # --- runs -----------------------------------------------------------------------
 
     def start_run(self, plan: ir.Plan, model_override: str, options: dict) -> int:
         spec = plan.spec
+        now = time.time()
         with self.transaction() as db:
-            cur = db.execute(
+            run_id = db.execute(
                 "INSERT INTO runs (started_at, status, spec_name, spec_version, spec_path, "
-                "spec_hash, plan_hash, regulations_json, model_override, options_json) "
-                "VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), spec.name, spec.version, spec.path, plan.spec_hash,
-                 plan.plan_hash, to_json(spec.regulations), model_override,
-                 json.dumps(options, sort_keys=True)))
-            return int(cur.lastrowid)
+                "spec_hash, plan_hash, regulations_json, model_override, options_json, "
+                "heartbeat_at, owner) VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "RETURNING id",
+                (now, spec.name, spec.version, spec.path, plan.spec_hash, plan.plan_hash,
+                 to_json(spec.regulations), model_override, json.dumps(options, sort_keys=True),
+                 now, owner_id())).fetchone()[0]
+            db.execute("INSERT INTO plans (plan_hash, plan_json, created_at) VALUES (?, ?, ?) "
+                       "ON CONFLICT (plan_hash) DO NOTHING",
+                       (plan.plan_hash, to_json(plan), now))
+        return int(run_id)
 
     def update_run(self, run_id: int, *, status: str | None = None, calls_made: int = 0,
                    cache_hits: int = 0, reused: int | None = None,
-                   regenerated: int | None = None, finished: bool = False) -> None:
+                   regenerated: int | None = None, finished: bool = False,
+                   retries: dict | None = None) -> None:
         with self.transaction() as db:
             db.execute(
                 "UPDATE runs SET status=COALESCE(?, status), calls_made=?, cache_hits=?, "
                 "reused=COALESCE(?, reused), regenerated=COALESCE(?, regenerated), "
+                "retries_json=COALESCE(?, retries_json), heartbeat_at=?, "
                 "finished_at=CASE WHEN ? THEN ? ELSE finished_at END WHERE id=?",
-                (status, calls_made, cache_hits, reused, regenerated, finished, time.time(),
-                 run_id))
+                (status, calls_made, cache_hits, reused, regenerated,
+                 json.dumps(retries, sort_keys=True) if retries is not None else None,
+                 time.time(), int(finished), time.time(), run_id))
+
+    def resolve_stale_runs(self, stale_after: float | None = None) -> int:
+        """Runs still marked `running` whose process is gone become `interrupted`. With
+        `stale_after` None the caller holds the run directory's lock, so no other run can be
+        alive; otherwise (many workers) a run is stale when its heartbeat is that old."""
+        now = time.time()
+        cutoff = now if stale_after is None else now - stale_after
+        with self.transaction() as db:
+            rows = db.execute("UPDATE runs SET status='interrupted', finished_at="
+                              "COALESCE(heartbeat_at, started_at) WHERE status='running' AND "
+                              "COALESCE(heartbeat_at, started_at) <= ? RETURNING id",
+                              (cutoff,)).fetchall()
+        return len(rows)
+
+    def plan(self, plan_hash: str) -> ir.Plan | None:
+        row = self.db.execute("SELECT plan_json FROM plans WHERE plan_hash=?",
+                              (plan_hash,)).fetchone()
+        return from_json(row[0], ir.Plan) if row else None
+
+    def latest_plan_hash(self) -> str | None:
+        row = self.db.execute("SELECT plan_hash FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        return row[0] if row else None
 
     # --- jobs -----------------------------------------------------------------------
 
     def sync_jobs(self, run_id: int, plan: ir.Plan,
                   jobs: Iterable[tuple[ir.Job, str]]) -> SyncSummary:
-        """Upsert (job, effective content hash) pairs; a changed hash resets the job to
-        pending unless a conversation for that exact hash is already stored."""
+        """Upsert (job, effective content hash) pairs: a job is done when a conversation for
+        its exact hash is stored, else pending (a job that failed before is tried again;
+        its journaled calls replay for free and its last error is kept until it runs)."""
         jobs = list(jobs)
         now = time.time()
         old = {k: (h, s) for k, h, s in self.db.execute(
             "SELECT key, content_hash, state FROM jobs WHERE in_plan=1")}
-        done_versions = set(self.db.execute("SELECT job_key, content_hash FROM conversations"))
+        done_versions = {(k, h) for k, h in self.db.execute(
+            "SELECT job_key, content_hash FROM conversations")}
         added = changed = unchanged = reusable = 0
         keys = set()
         moved: dict[str, list[str]] = {"added": [], "changed": []}
@@ -116,11 +188,9 @@ class Store:
                 if (job.key, chash) in done_versions:
                     state = "done"
                     reusable += 1
-                elif prev is not None and prev[0] == chash and prev[1] == "failed":
-                    state = "failed"
-                else:
+                else:  # new, changed, or failed before: this run tries it (again)
                     state = "pending"
-                error_keep = prev is not None and prev[0] == chash
+                error_keep = int(prev is not None and prev[0] == chash)
                 db.execute(
                     "INSERT INTO jobs (key, dataset, kind, content_hash, gates_hash, seed, model,"
                     " job_json, state, error, position, in_plan, updated_at)"
@@ -129,8 +199,9 @@ class Store:
                     " kind=excluded.kind, content_hash=excluded.content_hash,"
                     " gates_hash=excluded.gates_hash, seed=excluded.seed, model=excluded.model,"
                     " job_json=excluded.job_json, state=excluded.state,"
-                    " error=CASE WHEN ? THEN jobs.error ELSE '' END,"
-                    " position=excluded.position, in_plan=1, updated_at=excluded.updated_at",
+                    " error=CASE WHEN ? = 1 THEN jobs.error ELSE '' END,"
+                    " position=excluded.position, in_plan=1, updated_at=excluded.updated_at,"
+                    " lease_owner='', lease_until=0",
                     (job.key, job.dataset, job.kind, chash, job.gates_hash, job.seed,
                      job.model.name, to_json(job), state, pos, now, error_keep))
             removed_keys = sorted(set(old) - keys)
@@ -145,53 +216,72 @@ class Store:
         return SyncSummary(added, changed, unchanged, removed, reusable)
 
     def job_states(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT key, state FROM jobs WHERE in_plan=1"))
+        return dict(self.db.execute("SELECT key, state FROM jobs WHERE in_plan=1").fetchall())
 
     def keys_with_conversations(self) -> set[str]:
         return {k for (k,) in self.db.execute("SELECT DISTINCT job_key FROM conversations")}
 
+    def claim_job(self, owner: str, lease_s: float) -> tuple[str, str] | None:
+        """(key, content hash) of the next pending job in plan order whose lease is free or
+        expired, now leased to `owner`; None when nothing is left to claim."""
+        now = time.time()
+        lock = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
+        with self.transaction() as db:
+            row = db.execute(
+                "UPDATE jobs SET lease_owner=?, lease_until=? WHERE key = (SELECT key FROM jobs"
+                " WHERE in_plan=1 AND state='pending' AND (lease_owner='' OR lease_until<?)"
+                f" ORDER BY position LIMIT 1{lock}) RETURNING key, content_hash",
+                (owner, now + lease_s, now)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def renew_leases(self, owner: str, keys: Iterable[str], lease_s: float) -> None:
+        keys = list(keys)
+        if not keys:
+            return
+        with self.transaction() as db:
+            for key in keys:
+                db.execute("UPDATE jobs SET lease_until=? WHERE key=? AND lease_owner=?",
+                           (time.time() + lease_s, key, owner))
+
+    def release(self, owner: str, key: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE jobs SET lease_owner='', lease_until=0 WHERE key=? AND "
+                       "lease_owner=?", (key, owner))
+
+    def unfinished(self) -> int:
+        """Jobs still pending in the plan (leased or not)."""
+        return self.db.execute("SELECT COUNT(*) FROM jobs WHERE in_plan=1 AND state='pending'"
+                               ).fetchone()[0]
+
     def fail_job(self, key: str, content_hash: str, error: str) -> None:
         with self.transaction() as db:
-            db.execute("UPDATE jobs SET state='failed', error=?, updated_at=? "
+            db.execute("UPDATE jobs SET state='failed', error=?, updated_at=?, lease_owner='' "
                        "WHERE key=? AND content_hash=?", (error, time.time(), key, content_hash))
 
     # --- the call journal -----------------------------------------------------------
 
     def cached_call(self, request_hash: str) -> CallRecord | None:
-        row = self.db.execute(
-            "SELECT request_hash, step, turn_index, attempt, model, request_json, "
-            "response_text, finish_reason, status, prompt_tokens, completion_tokens, cost, "
-            "latency_s, id FROM llm_calls WHERE request_hash=?", (request_hash,)).fetchone()
-        return CallRecord(*row) if row else None
+        """A finished call of this exact request, if one was journaled, with its request
+        and reply restored from the stored texts."""
+        return read_call(self.db, request_hash)
 
     def record_call(self, run_id: int, job_key: str, content_hash: str,
                     call: CallRecord) -> CallRecord:
         with self.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO llm_calls (request_hash, run_id, job_key, content_hash, step,"
-                " turn_index, attempt, model, request_json, response_text, finish_reason,"
-                " status, prompt_tokens, completion_tokens, cost, latency_s, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (call.request_hash, run_id, job_key, content_hash, call.step, call.turn_index,
-                 call.attempt, call.model, call.request_json, call.response_text,
-                 call.finish_reason, call.status, call.prompt_tokens, call.completion_tokens,
-                 call.cost, call.latency_s, time.time()))
-            return CallRecord(*[getattr(call, f) for f in _CALL_FIELDS[:-1]], id=cur.lastrowid)
+            return write_call(db, texts.Interner(db), run_id, job_key, content_hash, call)
 
     def record_error(self, run_id: int, job_key: str, content_hash: str, step: str,
                      turn_index: int, attempt: int, kind: str, message: str) -> None:
         with self.transaction() as db:
-            db.execute(
-                "INSERT INTO errors (run_id, job_key, content_hash, step, turn_index, attempt,"
-                " kind, message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, job_key, content_hash, step, turn_index, attempt, kind, message,
-                 time.time()))
+            write_error(db, None, run_id, job_key, content_hash, step, turn_index, attempt,
+                        kind, message)
 
     def spent(self) -> Usage:
-        """Everything paid for in this run directory, over all runs."""
+        """Everything paid for in this store, over all runs."""
         n, p, c, cost, unknown = self.db.execute(
             "SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens),"
-            " 0), COALESCE(SUM(cost), 0), SUM(cost IS NULL) FROM llm_calls").fetchone()
+            " 0), COALESCE(SUM(cost), 0), SUM(CASE WHEN cost IS NULL THEN 1 ELSE 0 END)"
+            " FROM llm_calls").fetchone()
         return Usage(n, p, c, None if unknown else cost)
 
     # --- finishing a job ------------------------------------------------------------
@@ -199,37 +289,95 @@ class Store:
     def finish_job(self, run_id: int, job: ir.Job, content_hash: str, model: str,
                    params: dict, turns: list[TurnRecord], usage: Usage, started_at: float,
                    provenance: dict) -> int:
-        """Store a conversation with its turns and annotations and mark the job done,
-        all in one transaction."""
-        context = {"cell": [list(c) for c in job.cell], **to_data(job.context)}
         with self.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO conversations (job_key, content_hash, run_id, dataset, kind, model,"
-                " params_json, seed, context_json, prompt_tokens, completion_tokens, cost,"
-                " calls, started_at, finished_at, provenance_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (job.key, content_hash, run_id, job.dataset, job.kind, model,
-                 json.dumps(params, sort_keys=True), job.seed, json.dumps(context, sort_keys=True),
-                 usage.prompt_tokens, usage.completion_tokens, usage.cost, usage.calls,
-                 started_at, time.time(), json.dumps(provenance, sort_keys=True)))
-            conv_id = int(cur.lastrowid)
-            for t in turns:
+            return write_conversation(db, None, run_id, job, content_hash, model, params,
+                                      turns, usage, started_at, provenance)
+
+
+# --- writes shared by the caller's connection and the writer thread -----------------------
+# Each takes (db, interner, ...) and runs inside the caller's transaction.
+
+def write_call(db, interner, run_id: int, job_key: str, content_hash: str,
+               call: CallRecord) -> CallRecord:
+    """Journal one paid call (idempotent: a second writer of the same request gets the
+    record already stored, and nothing is written twice)."""
+    row = db.execute(
+        "INSERT INTO llm_calls (request_hash, run_id, job_key, content_hash, step,"
+        " turn_index, attempt, model, request_json, response_text, request_ref, response_ref,"
+        " finish_reason, status, prompt_tokens, completion_tokens, cost, latency_s, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (request_hash) DO NOTHING RETURNING id",
+        (call.request_hash, run_id, job_key, content_hash, call.step, call.turn_index,
+         call.attempt, call.model, texts.request_ref(interner, call.request_json),
+         texts.ref_of(interner, call.response_text), call.finish_reason, call.status,
+         call.prompt_tokens, call.completion_tokens, call.cost, call.latency_s,
+         time.time())).fetchone()
+    if row is None:  # journaled already: return what is stored, so every reader agrees
+        return read_call(db, call.request_hash)
+    return CallRecord(*[getattr(call, f) for f in _CALL_FIELDS[:-1]], id=row[0])
+
+
+def read_call(db, request_hash: str) -> CallRecord | None:
+    row = db.execute(
+        "SELECT request_hash, step, turn_index, attempt, model, request_ref, response_ref,"
+        " finish_reason, status, prompt_tokens, completion_tokens, cost, latency_s, id"
+        " FROM llm_calls WHERE request_hash=?", (request_hash,)).fetchone()
+    if row is None:
+        return None
+    rhash, step, turn, attempt, model, req_ref, resp_ref, *rest = row
+    request = json.dumps(texts.request_of(db, req_ref), sort_keys=True, ensure_ascii=False,
+                         separators=(",", ":")) if req_ref else ""
+    return CallRecord(rhash, step, turn, attempt, model, request,
+                      texts.text_of(db, resp_ref), *rest)
+
+
+def write_error(db, _interner, run_id: int, job_key: str, content_hash: str, step: str,
+                turn_index: int, attempt: int, kind: str, message: str) -> None:
+    db.execute(
+        "INSERT INTO errors (run_id, job_key, content_hash, step, turn_index, attempt,"
+        " kind, message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (run_id, job_key, content_hash, step, turn_index, attempt, kind, message[:2000],
+         time.time()))
+
+
+def write_conversation(db, _interner, run_id: int, job: ir.Job, content_hash: str, model: str,
+                       params: dict, turns: list[TurnRecord], usage: Usage, started_at: float,
+                       provenance: dict) -> int:
+    """A finished conversation with its turns and annotations, and its job marked done,
+    in the caller's transaction."""
+    context = {"cell": [list(c) for c in job.cell], **to_data(job.context)}
+    conv_id = db.execute(
+        "INSERT INTO conversations (job_key, content_hash, run_id, dataset, kind, model,"
+        " params_json, seed, context_json, prompt_tokens, completion_tokens, cost,"
+        " calls, started_at, finished_at, provenance_json)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (job_key, content_hash) DO NOTHING RETURNING id",
+        (job.key, content_hash, run_id, job.dataset, str(job.kind), model,
+         json.dumps(params, sort_keys=True), job.seed, json.dumps(context, sort_keys=True),
+         usage.prompt_tokens, usage.completion_tokens, usage.cost, usage.calls,
+         started_at, time.time(), json.dumps(provenance, sort_keys=True))).fetchone()
+    if conv_id is None:  # another worker finished this version first: keep theirs
+        conv_id = db.execute("SELECT id FROM conversations WHERE job_key=? AND content_hash=?",
+                             (job.key, content_hash)).fetchone()
+    else:
+        for t in turns:
+            db.execute(
+                "INSERT INTO turns (conversation_id, seq, idx, role, kind, label, content,"
+                " train, session, target_json, call_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (conv_id[0], t.seq, t.idx, str(t.role), str(t.kind), t.label, t.content,
+                 int(t.train), t.session, to_json(t.target) if t.target else "null", t.call_id))
+            a = t.annotation
+            if a is not None:
                 db.execute(
-                    "INSERT INTO turns (conversation_id, seq, idx, role, kind, label, content,"
-                    " train, session, target_json, call_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (conv_id, t.seq, t.idx, t.role, t.kind, t.label, t.content, int(t.train),
-                     t.session, to_json(t.target) if t.target else "null", t.call_id))
-                a = t.annotation
-                if a is not None:
-                    db.execute(
-                        "INSERT INTO annotations (conversation_id, seq, primary_emotion,"
-                        " secondary_emotion, intensity, valence, strategy, raw_json, call_id)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (conv_id, t.seq, a.primary_emotion, a.secondary_emotion, a.intensity,
-                         a.valence, a.strategy, to_json(a), t.annotation_call_id))
-            db.execute("UPDATE jobs SET state='done', error='', updated_at=? "
-                       "WHERE key=? AND content_hash=?", (time.time(), job.key, content_hash))
-        return conv_id
+                    "INSERT INTO annotations (conversation_id, seq, primary_emotion,"
+                    " secondary_emotion, intensity, valence, strategy, raw_json, call_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (conv_id[0], t.seq, a.primary_emotion, a.secondary_emotion, a.intensity,
+                     a.valence, a.strategy, to_json(a), t.annotation_call_id))
+    db.execute("UPDATE jobs SET state='done', error='', updated_at=?, lease_owner='' "
+               "WHERE key=? AND content_hash=?", (time.time(), job.key, content_hash))
+    return int(conv_id[0])
 
 
 _CALL_FIELDS = [a.name for a in CallRecord.__attrs_attrs__]

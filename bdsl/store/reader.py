@@ -77,10 +77,15 @@ def status(store: Store) -> dict:
     spent = store.spent()
     cache_hits = db.execute("SELECT COALESCE(SUM(cache_hits), 0) FROM runs").fetchone()[0]
     last = db.execute("SELECT id, status, started_at, finished_at, spec_name, spec_version, "
-                      "reused, regenerated FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+                      "reused, regenerated, retries_json FROM runs ORDER BY id DESC LIMIT 1"
+                      ).fetchone()
     failures = [{"job": k, "error": e} for k, e in db.execute(
         "SELECT key, error FROM jobs WHERE in_plan=1 AND state='failed' ORDER BY position")]
     error_kinds = dict(db.execute("SELECT kind, COUNT(*) FROM errors GROUP BY kind"))
+    retries: dict[str, int] = {}
+    for (text,) in db.execute("SELECT retries_json FROM runs"):
+        for cause, n in json.loads(text or "{}").items():
+            retries[cause] = retries.get(cause, 0) + n
     truncated = db.execute("SELECT COUNT(*) FROM llm_calls WHERE status='truncated'").fetchone()[0]
     paths: dict[str, list] = {}
     for key, content in db.execute(
@@ -100,9 +105,11 @@ def status(store: Store) -> dict:
         "runs": db.execute("SELECT COUNT(*) FROM runs").fetchone()[0],
         "last_run": None if last is None else dict(zip(
             ("id", "status", "started_at", "finished_at", "spec_name", "spec_version",
-             "reused", "regenerated"), last, strict=True)),
+             "reused", "regenerated", "retries"), (*last[:8], json.loads(last[8] or "{}")),
+            strict=True)),
         "failures": failures,
         "errors_by_kind": error_kinds,
+        "retries": retries,
     }
 
 
@@ -115,3 +122,33 @@ def changelog_rows(store) -> list[tuple]:
 
 def last_run_id(store) -> int | None:
     return store.db.execute("SELECT MAX(id) FROM runs").fetchone()[0]
+
+
+def integrity(store, full: bool = False) -> list[str]:
+    """Problems the database itself finds in the store ([] when it is sound): SQLite's
+    quick_check (or integrity_check with full=True); on PostgreSQL every table is read."""
+    if store.db.dialect == "sqlite":
+        pragma = "integrity_check" if full else "quick_check"
+        rows = [r[0] for r in store.db.execute(f"PRAGMA {pragma}").fetchall()]
+        return [] if rows == ["ok"] else rows
+    problems = []
+    for table in ("runs", "jobs", "conversations", "turns", "llm_calls", "texts"):
+        try:
+            store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+        except Exception as e:  # a table PostgreSQL cannot read
+            problems.append(f"{table}: {e}")
+    return problems
+
+
+def journaled_requests(store, steps: tuple[str, ...] = ()) -> list[tuple[int, str, dict]]:
+    """(call id, step, request) of journaled calls, in order, requests restored from the
+    stored texts (for tests, benchmarks and audits of what models were sent)."""
+    from bdsl.store import texts
+
+    sql = "SELECT id, step, request_ref FROM llm_calls"
+    params: tuple = ()
+    if steps:
+        sql += f" WHERE step IN ({','.join('?' * len(steps))})"
+        params = tuple(steps)
+    return [(cid, step, texts.request_of(store.db, ref))
+            for cid, step, ref in store.db.execute(sql + " ORDER BY id", params).fetchall()]

@@ -23,8 +23,10 @@ def run_spec(tmp_path, spec: str, *extra) -> Store:
 
 
 def prompts(store, step: str) -> list[str]:
-    return ["\n".join(m[1] for m in json.loads(r)["messages"]) for (r,) in store.db.execute(
-        "SELECT request_json FROM llm_calls WHERE step = ?", (step,))]
+    from bdsl.store.reader import journaled_requests
+
+    return ["\n".join(m[1] for m in r["messages"])
+            for _id, _step, r in journaled_requests(store, (step,))]
 
 
 def gate_rows(store, gate: str) -> list:

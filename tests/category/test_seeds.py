@@ -2,7 +2,6 @@
 file, the spec lists them, and matching jobs (and N variations of each) show them in their
 prompts; a new seed changes exactly the jobs it guides (`bdsc diff` says why)."""
 
-import json
 
 from click.testing import CliRunner
 
@@ -83,8 +82,9 @@ def test_approved_seeds_guide_matching_jobs_and_variations(tmp_path, monkeypatch
     run2 = tmp_path / "run2"
     invoke("run", spec, "--out", run2)
     store = Store.open(run2)
-    requests = [json.loads(r) for (r,) in store.db.execute(
-        "SELECT request_json FROM llm_calls WHERE step IN ('user', 'assistant')")]
+    from bdsl.store.reader import journaled_requests
+
+    requests = [r for _id, _step, r in journaled_requests(store, ("user", "assistant"))]
     with_seed = [r for r in requests if any(first_user_message[:40] in m[1]
                                             for m in r["messages"])]
     assert len(with_seed) >= len(requests) // 2

@@ -59,12 +59,12 @@ def test_run_then_status_then_rerun(tmp_path, plan_file, fake_llm):
     assert "3/3 done" in text and "24 LLM calls" in text
 
 
-def test_budget_stop_exits_3_and_says_how_to_continue(tmp_path, plan_file, fake_llm):
+def test_budget_stop_exits_4_and_says_how_to_continue(tmp_path, plan_file, fake_llm):
     out = tmp_path / "run"
     r = CliRunner().invoke(main, ["run", str(plan_file), "--out", str(out), "--max-tokens",
                                   "100", "--concurrency", "1"])
-    assert r.exit_code == 3
-    assert "token budget reached" in r.output and "rerun" in r.output
+    assert r.exit_code == 4  # the documented exit code of a run stopped by its budget
+    assert "stopped by the budget: token budget reached" in r.output and "rerun" in r.output
     r2 = CliRunner().invoke(main, ["run", str(plan_file), "--out", str(out)])
     assert r2.exit_code == 0 and "3/3 jobs done" in r2.output
 

@@ -32,10 +32,13 @@ def test_conversation_alternates_and_annotates_every_message(tmp_path):
     assert [m["role"] for m in conv.messages()] == ["user", "assistant"] * 2
     assert len(completer.requests) == 8  # 4 messages + 4 annotations
     # the assistant prompt carries persona, strategy and compliance; the user prompt the emotion
-    assistant_system = completer.requests[2].messages[0][1]
+    # annotations run beside generation, so find requests by what they are, not by order
+    assistant_system = next(r.messages[0][1] for r in completer.requests
+                            if r.messages[0][1].startswith("You are Elena"))
     assert "Elena" in assistant_system and "validate" in assistant_system
     assert "988 Suicide & Crisis Lifeline" in assistant_system
-    assert "shame at intensity 0.8" in completer.requests[0].messages[1][1]
+    user = next(r for r in completer.requests if "role-playing" in r.messages[0][1])
+    assert "shame at intensity 0.8" in user.messages[1][1]
 
 
 def test_deliberation_hides_debate_and_keeps_a_bad_synthesis_untrained(tmp_path):
@@ -82,7 +85,8 @@ def test_a_spec_marked_minority_needs_no_extra_call(tmp_path):
 def test_explicit_panel_shows_the_configured_number_of_perspectives(tmp_path):
     _, [conv], completer, _ = run_one(tmp_path, job("ds:e", "explicit_panel",
                                                     panel="knee_explicit"))
-    system = completer.requests[2].messages[0][1]
+    system = next(r.messages[0][1] for r in completer.requests
+                  if r.messages[0][1].startswith("You are Elena"))
     shown = [t for t in ("Orthopedic surgeon", "Physiotherapist", "Nutritionist") if t in system]
     assert len(shown) == 2 and "which of these matters most" in system
     assert [t.kind for t in conv.turns] == ["message"] * 4

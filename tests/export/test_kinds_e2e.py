@@ -34,8 +34,9 @@ def exported(tmp_path_factory):
     text = cli("export", run, "-o", out, "--split", "0.5", "--reasoning", "think")
     store = Store.open_readonly(run)
     convs = {c.job_key: c for c in conversations(store)}
-    calls = {cid: (step, json.loads(req)) for cid, step, req in store.db.execute(
-        "SELECT id, step, request_json FROM llm_calls")}
+    from bdsl.store.reader import journaled_requests
+
+    calls = {cid: (step, req) for cid, step, req in journaled_requests(store)}
     store.close()
     return out, convs, calls, text
 

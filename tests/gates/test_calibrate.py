@@ -50,7 +50,6 @@ def test_calibrate_command_on_a_store(tmp_path):
         db.execute("INSERT INTO reviews (conversation_id, reviewer, role, decision, created_at)"
                    " VALUES (?, 'ana', 'clinical', ?, 0)",
                    (cid, "approve" if approved[cid] else "reject"))
-    db.commit()
     store.close()
     out = CliRunner().invoke(main, ["calibrate", str(tmp_path), "--format", "json"])
     assert out.exit_code == 0, out.output

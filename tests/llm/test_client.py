@@ -41,6 +41,11 @@ def fake_litellm(script):
                                 APIConnectionError=type("C", (Err,), {}),
                                 ServiceUnavailableError=type("S", (Err,), {}),
                                 InternalServerError=type("I", (Err,), {}),
+                                AuthenticationError=type("A", (Err,), {}),
+                                PermissionDeniedError=type("P", (Err,), {}),
+                                NotFoundError=type("N", (Err,), {}),
+                                BadRequestError=type("B", (Err,), {}),
+                                ContextWindowExceededError=type("X", (Err,), {}),
                                 completion_cost=lambda **kw: (_ for _ in ()).throw(KeyError()))
     return mod, calls
 

@@ -111,9 +111,9 @@ def test_each_cause_reaches_the_caller_as_its_error(mock_server, fault, error, w
     assert not any(e.billed for e in server.log.entries())
 
 
-def test_the_openai_sdk_retries_inside_each_attempt(mock_server):
-    """How the stack under LLMClient behaves today (litellm 1.110, docs/performance.md):
-    litellm leaves the openai SDK's own 2 retries on, so one attempt is 3 requests."""
+def test_one_attempt_is_one_request(mock_server):
+    """LLMClient turns the provider SDK's hidden retries off (max_retries=0 to litellm): one
+    attempt is one HTTP request, so every retry is ours and counted by cause."""
     server = mock_server(faults={"500": 1.0})
     client = LLMClient(max_retries=0)
     request = ChatRequest("openai/mock-chat", ({"role": "user", "content": "hi"},),
@@ -121,11 +121,10 @@ def test_the_openai_sdk_retries_inside_each_attempt(mock_server):
     with pytest.raises(ProviderError):
         asyncio.run(client.complete(request))
     assert client.retries == 0
-    assert len(server.log.entries()) == 3, \
-        "the SDK's hidden retries changed: update docs/performance.md"
+    assert len(server.log.entries()) == 1
 
 
-def test_a_hidden_retry_can_turn_a_429_into_a_timeout(mock_server):
+def test_a_429_surfaces_as_a_rate_limit_not_a_timeout(mock_server):
     server = mock_server()
     client = LLMClient(max_retries=0)
 
@@ -137,9 +136,36 @@ def test_a_hidden_retry_can_turn_a_429_into_a_timeout(mock_server):
                                                                 "content": "hi"},),
                                           timeout_s=0.5))
 
-    with pytest.raises(Timeout):  # the SDK sleeps retry-after (1 s) past the 0.5 s timeout
+    with pytest.raises(RateLimited):  # no hidden SDK sleep past the timeout any more
         asyncio.run(go())
     assert server.log.entries()[-1].outcome == Outcome.FAULT_429
+
+
+def test_retries_are_counted_by_cause(mock_server):
+    mock_server(faults={"429": 0.5, "500": 0.3}, seed=3)
+    client = LLMClient(max_retries=8, base_delay=0.01, max_delay=0.02)
+
+    async def go():
+        for i in range(12):
+            await client.complete(ChatRequest("openai/mock-chat", (
+                {"role": "user", "content": f"q{i}"},), timeout_s=10.0))
+
+    asyncio.run(go())
+    assert client.retries == sum(client.retry_causes.values()) > 0
+    assert set(client.retry_causes) <= {"rate_limit", "server"}
+
+
+def test_auth_and_unknown_models_fail_at_once_without_retries(mock_server, monkeypatch):
+    mock_server(api_key="right-key", models=["mock-chat"])
+    client = LLMClient(max_retries=5, base_delay=0.01)
+    for model, key, kind in (("openai/mock-chat", "wrong-key", "auth"),
+                             ("openai/no-such-model", "right-key", "not_found")):
+        monkeypatch.setenv("OPENAI_API_KEY", key)
+        with pytest.raises(ProviderError) as err:
+            asyncio.run(client.complete(ChatRequest(
+                model, ({"role": "user", "content": "hi"},), timeout_s=10.0)))
+        assert err.value.kind == kind
+    assert client.retries == 0
 
 
 def test_a_priced_model_name_gives_llm_client_a_cost(mock_server):

@@ -115,6 +115,7 @@ async def run_curriculum(run: JobRun) -> None:
                 train=False, label=SESSION_STATE, session=s.index)
         start = len(run.turns)
         history = await run_turns(run, s.turns, [], session=s.index, step=step)
+        await run.settle()  # the session's outcome reads its annotations
         prompt = run.render("curriculum_review", history=history, **step)
         review, call_id = await run.structured(
             "session_review", last, [("user", prompt)], review_schema(skills), "session_review",

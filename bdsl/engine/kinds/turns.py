@@ -1,5 +1,6 @@
 """The turn loop every kind shares: user turns from the simulator, assistant turns
-from a kind-specific hook, each visible message annotated."""
+from a kind-specific hook, each visible message annotated beside the next one's
+generation (JobRun.annotate_later)."""
 
 from __future__ import annotations
 
@@ -47,10 +48,9 @@ async def run_turns(run: JobRun, turns: tuple[ir.TurnTarget, ...], history: list
         else:
             rec, extras = await assistant(run, target, history, step)
         content = rec.response_text.strip()
-        message = {"role": target.role, "content": content}
-        ann = await run.annotation(target.index, message, history)
-        run.add(target, target.index, target.role, TurnKind.MESSAGE, content, train=target.train,
-                session=session, call_id=rec.id, annotation=ann)
+        added = run.add(target, target.index, target.role, TurnKind.MESSAGE, content,
+                        train=target.train, session=session, call_id=rec.id)
+        run.annotate_later(added, history)  # beside the next message, not before it
         for x in extras:
             run.add(target, target.index, x.role, x.kind, x.content, train=x.train,
                     label=x.label, session=session, call_id=x.call_id)
