@@ -166,7 +166,9 @@ def execute_into(plan, run_dir: Path, options, timeout_s: float = 120.0,
 
 def _run(plan, store, run_dir, options, counters, budget, timeout_s, executor, workers,
          address):
-    from bdsl.engine.calls import CallJournal
+    import attrs
+
+    from bdsl.engine.calls import BudgetExceeded, CallJournal
     from bdsl.engine.executor import ConfigError, effective_jobs, finish_run, prepare, work
     from bdsl.engine.llm_adapter import LLMCompleter
     from bdsl.engine.preflight import models_to_probe, preflight
@@ -213,11 +215,11 @@ def _run(plan, store, run_dir, options, counters, budget, timeout_s, executor, w
             journal = CallJournal(store, head.run_id, completer, budget, counters)
             try:
                 summary = await score_run(store, plan, journal, None, generator)
-            except Exception as e:
-                from bdsl.engine.calls import BudgetExceeded
-
-                if not isinstance(e, BudgetExceeded):
-                    raise
+            except BudgetExceeded:  # judges are paid calls too: the cap stops them
+                outcome = attrs.evolve(outcome, status="stopped_budget",
+                                       stop_reason=budget.stopped + " while scoring")
+                store.update_run(head.run_id, status="stopped_budget",
+                                 calls_made=counters.calls_made, finished=True)
         return outcome, summary
 
     try:
