@@ -195,7 +195,12 @@ def dependencies(run: Run) -> list[dict]:
     Raises when the graph does not have one part per conversation."""
     from bdsl.testing.mock_replies import message_text, reply_text
 
-    billed = sorted(run.billed, key=lambda e: e.started)
+    from bdsl.engine.preflight import PROBE_TEXT
+
+    # bdsc's preflight probe (one per model and run) is not part of any conversation
+    billed = sorted((e for e in run.billed
+                     if not any(PROBE_TEXT in message_text(m) for m in e.body["messages"])),
+                    key=lambda e: e.started)
     replies = {e.seq: reply_text(e.body) for e in billed}
     by_finish = sorted(billed, key=lambda e: e.finished)
     finish_times = [e.finished for e in by_finish]

@@ -72,7 +72,7 @@ async def probe_all(plan, timeout_s: float) -> list[tuple[str, str, str | None]]
     local models are checked for their weights."""
     from bdsl.engine.llm_adapter import LLMCompleter
     from bdsl.engine.port import CallFailed, CallRequest, CallTruncated
-    from bdsl.engine.preflight import HINTS
+    from bdsl.engine.preflight import HINTS, PROBE_TEXT
     from bdsl.llm.models import check_model_available
     from bdsl.llm.routes import Route, routes_of
 
@@ -91,7 +91,7 @@ async def probe_all(plan, timeout_s: float) -> list[tuple[str, str, str | None]]
         for base in bases or ("(litellm's default for the provider)",):
             single = {model: Route(model, base, route.api_key_env)} if bases else {}
             completer = LLMCompleter(max_retries=1, timeout_s=timeout_s, routes=single)
-            req = CallRequest(model, (("user", "Reply with the single word OK."),), 0.0, 8)
+            req = CallRequest(model, (("user", PROBE_TEXT),), 0.0, 8)
             try:
                 await completer.complete(req)
                 problem = None

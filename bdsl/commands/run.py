@@ -156,10 +156,13 @@ def execute_into(plan, run_dir: Path, options, timeout_s: float = 120.0,
             fail(f"cannot write {run_dir / 'plan.json'}: {e.strerror}")
         counters = Counters()
         budget = Budget(options.max_cost, options.max_tokens, store.spent())
-        with ProgressView(counters):
-            outcome, interrupted = _run(plan, store, run_dir, options, counters, budget,
-                                        timeout_s, executor, workers, address)
-        return _report(store, run_dir, outcome, interrupted, counters, budget)
+        try:
+            with ProgressView(counters):
+                outcome, interrupted = _run(plan, store, run_dir, options, counters, budget,
+                                            timeout_s, executor, workers, address)
+            return _report(store, run_dir, outcome, interrupted, counters, budget)
+        finally:
+            store.close()  # the writer's last group, then a checkpoint of the WAL
     finally:
         lock.release()
 

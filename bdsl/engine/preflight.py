@@ -15,6 +15,8 @@ import attrs
 from bdsl import ir
 from bdsl.engine.port import CallFailed, CallRequest
 
+PROBE_TEXT = "Reply with the single word OK."
+
 HINTS = {
     "auth": "check the API key: the provider's environment variable (e.g. OPENAI_API_KEY), "
             "or the dataset's endpoint `api_key_env`",
@@ -58,8 +60,7 @@ def models_to_probe(plan: ir.Plan, jobs: list[tuple[ir.Job, str]], judge_model: 
 async def preflight(models: list[str], journal, run_id: int) -> list[Problem]:
     problems = []
     for model in models:
-        req = CallRequest(model, (("user", "Reply with the single word OK."),), 0.0, 8, None,
-                          0, None, "")
+        req = CallRequest(model, (("user", PROBE_TEXT),), 0.0, 8, None, 0, None, "")
         try:
             await journal.call("", f"preflight:{run_id}", "preflight", -1, 0, req)
         except CallFailed as e:

@@ -115,9 +115,10 @@ class Store:
                 (now, spec.name, spec.version, spec.path, plan.spec_hash, plan.plan_hash,
                  to_json(spec.regulations), model_override, json.dumps(options, sort_keys=True),
                  now, owner_id())).fetchone()[0]
-            db.execute("INSERT INTO plans (plan_hash, plan_json, created_at) VALUES (?, ?, ?) "
-                       "ON CONFLICT (plan_hash) DO NOTHING",
-                       (plan.plan_hash, to_json(plan), now))
+            if db.dialect == "postgresql":  # workers elsewhere read it from here
+                db.execute("INSERT INTO plans (plan_hash, plan_json, created_at) "
+                           "VALUES (?, ?, ?) ON CONFLICT (plan_hash) DO NOTHING",
+                           (plan.plan_hash, to_json(plan), now))
         return int(run_id)
 
     def update_run(self, run_id: int, *, status: str | None = None, calls_made: int = 0,

@@ -58,11 +58,15 @@ def ref_of(interner: Interner, text: str) -> str:
 
 
 def request_ref(interner: Interner, request_json: str) -> str:
-    """The canonical request JSON with each message's content replaced by line ids."""
+    """The canonical request JSON with each message's content replaced by line ids, and a
+    structured-output schema (the same for every annotation) by the id of its text."""
     data = json.loads(request_json) if request_json else {}
     for m in data.get("messages") or ():
         # messages are [role, content] pairs (bdsl.engine.port.CallRequest)
         m[1] = interner.ids(m[1].split("\n"))
+    if data.get("json_schema"):
+        schema = json.dumps(data["json_schema"], sort_keys=True, separators=(",", ":"))
+        data["json_schema"] = {"$text": interner.ids([schema])[0]}
     return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
 
@@ -85,7 +89,11 @@ def request_of(db, ref: str) -> dict:
     """A journaled request back as the canonical request data (messages with text)."""
     data = json.loads(ref) if ref else {}
     messages = data.get("messages") or []
-    texts = load(db, [m[1] for m in messages])
-    for m, text in zip(messages, texts, strict=True):
+    schema = data.get("json_schema")
+    refs = [m[1] for m in messages] + ([[schema["$text"]]] if schema else [])
+    texts = load(db, refs)
+    for m, text in zip(messages, texts, strict=False):
         m[1] = text
+    if schema:
+        data["json_schema"] = json.loads(texts[-1])
     return data
