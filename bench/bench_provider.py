@@ -193,9 +193,8 @@ def dependencies(run: Run) -> list[dict]:
     """The billed requests of a run as a graph: each waits for every earlier-answered
     request whose reply text its messages contain; conversations are the connected parts.
     Raises when the graph does not have one part per conversation."""
-    from bdsl.testing.mock_replies import message_text, reply_text
-
     from bdsl.engine.preflight import PROBE_TEXT
+    from bdsl.testing.mock_replies import message_text, reply_text
 
     # bdsc's preflight probe (one per model and run) is not part of any conversation
     billed = sorted((e for e in run.billed

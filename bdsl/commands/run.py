@@ -9,6 +9,7 @@ the budget (`--max-cost`, `--max-tokens`, or the spec's `budget`).
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import sys
 import threading
 from pathlib import Path
@@ -103,14 +104,19 @@ def plan_budget(plan, max_cost, max_tokens):
 @click.option("--store", "store_url", default=None, metavar="URL",
               help="Keep the run store in PostgreSQL (postgresql://...) instead of "
                    "store.sqlite; the password comes from PGPASSWORD or ~/.pgpass.")
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
-              show_default=True, help="ray: N workers on a Ray cluster (needs --store).")
+@click.option("--executor", type=click.Choice(["local", "processes", "ray"]), default="local",
+              show_default=True, help="local: this process. processes: N worker processes "
+              "on this machine. ray: N workers on a Ray cluster (needs a PostgreSQL --store).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="With --executor ray: how many workers.")
-@click.option("--address", default=None, help="With --executor ray: the cluster's address "
-              "(default: start a local Ray).")
+              help="With --executor processes|ray: how many workers (each runs "
+                   "--concurrency conversations).")
+@click.option("--address", default=None, help="With --executor ray: the cluster's address, "
+              "e.g. ray://head:10001 (default: start a local Ray).")
+@click.option("--lease", "lease_s", type=click.FloatRange(min=3), default=60, show_default=True,
+              help="Seconds before a dead worker's job goes to another worker (live workers "
+                   "renew their leases).")
 def run_cmd(spec_or_plan, out, model, limit, sample, concurrency, max_cost, max_tokens,
-            timeout_s, store_url, executor, workers, address) -> None:
+            timeout_s, store_url, executor, workers, address, lease_s) -> None:
     """Generate the dataset: run every job of the plan, resumably."""
     import_litellm_in_background()
     from bdsl.engine.executor import RunOptions, effective_jobs
@@ -119,11 +125,13 @@ def run_cmd(spec_or_plan, out, model, limit, sample, concurrency, max_cost, max_
         fail("--limit and --sample choose jobs two ways; pass one of them")
     if executor == "ray" and not store_url:
         fail("--executor ray needs a store every worker reaches: --store postgresql://...")
+    if executor == "ray" and importlib.util.find_spec("ray") is None:
+        fail("--executor ray needs Ray: pip install 'bdsl[ray]'")
     plan = load_plan(spec_or_plan)
     run_dir = Path(out) if out else Path("runs") / (plan.spec.name or Path(spec_or_plan).stem)
     cost_cap, token_cap = plan_budget(plan, max_cost, max_tokens)
     options = RunOptions(model=model, limit=limit, sample=sample, concurrency=concurrency,
-                         max_cost=cost_cap, max_tokens=token_cap)
+                         max_cost=cost_cap, max_tokens=token_cap, lease_s=lease_s)
     jobs = effective_jobs(plan, options)
     for name, problem in missing_local_models({j.model.name for j, _ in jobs}):
         fix = "bdsc models pull smollm2" if "smollm2" in name else problem
@@ -194,13 +202,6 @@ def _run(plan, store, run_dir, options, counters, budget, timeout_s, executor, w
 
     async def main():
         generator = options.model or None
-        if executor == "ray":
-            from bdsl.engine.distributed import run_on_ray
-
-            head = prepare(plan, store, options, counters)
-            started(head)
-            return await run_on_ray(plan, store, options, head, counters, budget, workers,
-                                    address, timeout_s), None
         head = prepare(plan, store, options, counters)
         started(head)
         checks = models_to_probe(plan, effective_jobs(plan, options), None, generator)
@@ -209,8 +210,15 @@ def _run(plan, store, run_dir, options, counters, budget, timeout_s, executor, w
         if problems:
             store.update_run(head.run_id, status="failed", finished=True)
             raise ConfigError("\n".join(str(p) for p in problems))
-        failed = await work(plan, store, completer, options, head.run_id, counters, budget)
-        outcome = finish_run(store, plan, options, head, counters, budget, failed)
+        if executor == "local":
+            failed = await work(plan, store, completer, options, head.run_id, counters, budget)
+            outcome = finish_run(store, plan, options, head, counters, budget, failed)
+        else:
+            from bdsl.engine.distributed import run_workers
+
+            outcome = await run_workers(plan, store, options, head, counters, budget, executor,
+                                        workers, address, timeout_s,
+                                        say=lambda m: click.echo(m, err=True))
         summary = None
         if outcome.status != "stopped_budget":
             from bdsl.gates.score import score_run

@@ -46,7 +46,7 @@ class RunOptions:
     max_cost: float | None = None
     max_tokens: int | None = None
     max_attempts: int = 3
-    lease_s: float = 120.0  # a claimed job is another worker's to take after this long
+    lease_s: float = 60.0  # a claimed job is another worker's to take after this long
 
 
 @attrs.frozen
@@ -144,8 +144,12 @@ def finish_run(store: Store, plan: ir.Plan, options: RunOptions, head: RunOutcom
 
 async def work(plan: ir.Plan, store: Store, completer: Completer, options: RunOptions,
                run_id: int, counters: Counters, budget: Budget, owner: str = "",
-               journal: CallJournal | None = None) -> int:
-    """Claim and run pending jobs until none is left; the number that failed."""
+               journal: CallJournal | None = None, shared: bool = False) -> int:
+    """Claim and run pending jobs until none is left; the number that failed.
+
+    shared=True: other workers run the same plan. A job another worker holds is waited for
+    (its lease expires if that worker died, and this one takes it), and the budget is
+    refreshed from the journal, which all workers write."""
     owner = owner or owner_id()
     journal = journal or CallJournal(store, run_id, completer, budget, counters)
     renderer = PromptRenderer(plan.templates)
@@ -180,15 +184,24 @@ async def work(plan: ir.Plan, store: Store, completer: Completer, options: RunOp
             run.turns, run.usage, started, provenance(plan, job, chash, run, started))
         counters.jobs_done += 1
 
+    skipped: set[str] = set()
+
     async def slot() -> None:
         while not budget.stopped:
             claim = store.claim_job(owner, options.lease_s)
             if claim is None:
-                return
+                until = store.held_elsewhere(owner) if shared else None
+                if until is None:
+                    return
+                await asyncio.sleep(min(max(until - time.time(), 0.05), 1.0))
+                continue
             key, chash = claim
             job = by_key.get(key)
             if job is None:  # another worker's plan covers it (e.g. a different --limit)
                 store.release(owner, key)
+                if key in skipped:
+                    return
+                skipped.add(key)
                 continue
             in_flight.add(key)
             try:
@@ -197,26 +210,33 @@ async def work(plan: ir.Plan, store: Store, completer: Completer, options: RunOp
                 in_flight.discard(key)
 
     beat = asyncio.create_task(_heartbeat(store, run_id, owner, in_flight, options.lease_s,
-                                          counters, completer))
+                                          counters, completer, budget if shared else None))
     try:
         await asyncio.gather(*(slot() for _ in range(max(1, options.concurrency))))
     finally:
         beat.cancel()
         _copy_retries(completer, counters)
-        store.update_run(run_id, calls_made=counters.calls_made, cache_hits=counters.cache_hits,
-                         retries=counters.retries)
+        if not shared:  # the coordinator sums its workers' counters into the runs row
+            store.update_run(run_id, calls_made=counters.calls_made,
+                             cache_hits=counters.cache_hits, retries=counters.retries)
     return len(failed)
 
 
 async def _heartbeat(store: Store, run_id: int, owner: str, in_flight: set[str],
-                     lease_s: float, counters: Counters, completer) -> None:
+                     lease_s: float, counters: Counters, completer,
+                     shared_budget: Budget | None) -> None:
     """Keep the runs row current (so `bdsc status` during a run, or after a kill, shows
-    progress; the journal itself is always exact) and this worker's leases alive."""
+    progress; the journal itself is always exact) and this worker's leases alive. With
+    other workers, the budget learns what they spent (the journal holds every worker's
+    calls; between beats a worker counts only its own)."""
     while True:
-        await asyncio.sleep(HEARTBEAT_S)
+        await asyncio.sleep(min(HEARTBEAT_S, lease_s / 3))
         _copy_retries(completer, counters)
-        store.update_run(run_id, calls_made=counters.calls_made, cache_hits=counters.cache_hits,
-                         retries=counters.retries)
+        if shared_budget is None:  # workers add their calls to the runs row themselves
+            store.update_run(run_id, calls_made=counters.calls_made,
+                             cache_hits=counters.cache_hits, retries=counters.retries)
+        else:
+            shared_budget.spent = store.spent()
         store.renew_leases(owner, list(in_flight), lease_s)
 
 

@@ -102,6 +102,8 @@ class PostgresDatabase(Database):
         except psycopg.Error as e:
             raise StoreUnavailable(f"cannot connect to {redact(url)}: "
                                    f"{str(e).strip().splitlines()[0]}") from None
+        # SUM over BIGINT is NUMERIC in PostgreSQL; read it back as SQLite would (int/float)
+        self.conn.adapters.register_loader("numeric", _numeric_loader())
         if readonly:
             self.conn.execute("SET default_transaction_read_only = on")
 
@@ -115,6 +117,19 @@ class PostgresDatabase(Database):
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _numeric_loader():
+    from decimal import Decimal
+
+    from psycopg.adapt import Loader
+
+    class NumericLoader(Loader):
+        def load(self, data):
+            value = Decimal(bytes(data).decode())
+            return int(value) if value == value.to_integral_value() else float(value)
+
+    return NumericLoader
 
 
 def redact(url: str) -> str:

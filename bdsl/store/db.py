@@ -21,6 +21,7 @@ import json
 import os
 import socket
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +29,7 @@ from pathlib import Path
 from bdsl import ir
 from bdsl.serialize import from_json, to_data, to_json
 from bdsl.store import texts
-from bdsl.store.database import Database, is_url, open_database, redact
+from bdsl.store.database import Database, StoreUnavailable, is_url, open_database, redact
 from bdsl.store.records import CallRecord, SyncSummary, TurnRecord, Usage
 from bdsl.store.schema import apply_schema, check_schema
 
@@ -69,10 +70,39 @@ class Store:
         run_dir = Path(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         if url:
-            (run_dir / STORE_POINTER).write_text(json.dumps({"store": redact(url)}) + "\n",
-                                                 encoding="utf-8")
-            return cls(url, durable)
+            store = cls(url, durable)
+            try:
+                home = store._claim_database(run_dir)
+            except BaseException:
+                store.close()
+                raise
+            (run_dir / STORE_POINTER).write_text(
+                json.dumps({"store": redact(url), "home": home}) + "\n", encoding="utf-8")
+            return store
         return cls(store_target(run_dir), durable)
+
+    def _claim_database(self, run_dir: Path) -> str:
+        """A PostgreSQL database holds one run directory's store: two directories sharing
+        one would mix their jobs. The database remembers which directory it belongs to."""
+        pointer = run_dir / STORE_POINTER
+        mine = (json.loads(pointer.read_text(encoding="utf-8")).get("home")
+                if pointer.is_file() else None)
+        with self.transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'home'").fetchone()
+            if row is None:
+                home = mine or uuid.uuid4().hex
+                db.execute("INSERT INTO meta (key, value) VALUES ('home', ?)", (home,))
+                db.execute("INSERT INTO meta (key, value) VALUES ('home_path', ?)",
+                           (str(run_dir.resolve()),))
+                return home
+        if row[0] != mine:
+            where = self.db.execute("SELECT value FROM meta WHERE key = 'home_path'"
+                                    ).fetchone()
+            raise StoreUnavailable(
+                f"{self.name} already holds the store of another run directory "
+                f"({where[0] if where else 'unknown'}); give each run directory its own "
+                "database (CREATE DATABASE ...)")
+        return row[0]
 
     @classmethod
     def open_readonly(cls, run_dir: str | Path) -> Store:
@@ -130,7 +160,7 @@ class Store:
                 "UPDATE runs SET status=COALESCE(?, status), calls_made=?, cache_hits=?, "
                 "reused=COALESCE(?, reused), regenerated=COALESCE(?, regenerated), "
                 "retries_json=COALESCE(?, retries_json), heartbeat_at=?, "
-                "finished_at=CASE WHEN ? THEN ? ELSE finished_at END WHERE id=?",
+                "finished_at=CASE WHEN ? = 1 THEN ? ELSE finished_at END WHERE id=?",
                 (status, calls_made, cache_hits, reused, regenerated,
                  json.dumps(retries, sort_keys=True) if retries is not None else None,
                  time.time(), int(finished), time.time(), run_id))
@@ -235,6 +265,13 @@ class Store:
                 (owner, now + lease_s, now)).fetchone()
         return (row[0], row[1]) if row else None
 
+    def held_elsewhere(self, owner: str) -> float | None:
+        """When the first lease another worker holds on a pending job expires (None when no
+        pending job is leased elsewhere: nothing left to wait for)."""
+        return self.db.execute(
+            "SELECT MIN(lease_until) FROM jobs WHERE in_plan=1 AND state='pending' "
+            "AND lease_owner <> '' AND lease_owner <> ?", (owner,)).fetchone()[0]
+
     def renew_leases(self, owner: str, keys: Iterable[str], lease_s: float) -> None:
         keys = list(keys)
         if not keys:
@@ -277,12 +314,19 @@ class Store:
             write_error(db, None, run_id, job_key, content_hash, step, turn_index, attempt,
                         kind, message)
 
-    def spent(self) -> Usage:
-        """Everything paid for in this store, over all runs."""
+    def turns_written(self, run_id: int) -> int:
+        """Messages of the conversations this run finished (progress of many workers)."""
+        return self.db.execute(
+            "SELECT COUNT(*) FROM turns t JOIN conversations c ON c.id = t.conversation_id "
+            "WHERE c.run_id = ? AND t.kind = 'message'", (run_id,)).fetchone()[0]
+
+    def spent(self, run_id: int | None = None) -> Usage:
+        """Everything paid for in this store, over all runs (or in one run)."""
+        where, params = ("", ()) if run_id is None else (" WHERE run_id = ?", (run_id,))
         n, p, c, cost, unknown = self.db.execute(
             "SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens),"
             " 0), COALESCE(SUM(cost), 0), SUM(CASE WHEN cost IS NULL THEN 1 ELSE 0 END)"
-            " FROM llm_calls").fetchone()
+            " FROM llm_calls" + where, params).fetchone()
         return Usage(n, p, c, None if unknown else cost)
 
     # --- finishing a job ------------------------------------------------------------

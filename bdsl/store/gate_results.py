@@ -31,9 +31,13 @@ def write_gate_rows(store, conversation_id: int, gates_hash: str, rows: list[Gat
     with store.transaction() as db:
         for r in rows:
             db.execute(
-                "INSERT OR REPLACE INTO gate_results (conversation_id, gate, gates_hash, passed,"
+                "INSERT INTO gate_results (conversation_id, gate, gates_hash, passed,"
                 " score, threshold, reason, details_json, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (conversation_id, gate, gates_hash) DO UPDATE SET"
+                " passed = excluded.passed, score = excluded.score,"
+                " threshold = excluded.threshold, reason = excluded.reason,"
+                " details_json = excluded.details_json, created_at = excluded.created_at",
                 (conversation_id, r.gate, gates_hash, int(r.passed), r.score, r.threshold,
                  r.reason, json.dumps({**r.details, "soft": r.soft}, sort_keys=True,
                                       default=str), now))

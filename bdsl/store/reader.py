@@ -26,14 +26,15 @@ def conversations(store: Store, current: bool = True, dataset: str | None = None
                   with_turns: bool = True) -> Iterator[Conversation]:
     """Finished conversations. current=True: only the version matching each job's
     current content hash, for jobs still in the plan, in plan order."""
+    only = "" if dataset is None else " AND c.dataset = ?"
     if current:
         sql = (f"SELECT {_CONV_COLS} FROM conversations c JOIN jobs j "
                "ON j.key = c.job_key AND j.content_hash = c.content_hash "
-               "WHERE j.in_plan = 1 AND (? IS NULL OR c.dataset = ?) ORDER BY j.position")
+               f"WHERE j.in_plan = 1{only} ORDER BY j.position")
     else:
-        sql = (f"SELECT {_CONV_COLS} FROM conversations c "
-               "WHERE (? IS NULL OR c.dataset = ?) ORDER BY c.id")
-    for row in store.db.execute(sql, (dataset, dataset)).fetchall():
+        sql = f"SELECT {_CONV_COLS} FROM conversations c WHERE 1 = 1{only} ORDER BY c.id"
+    params = () if dataset is None else (dataset,)
+    for row in store.db.execute(sql, params).fetchall():
         conv = _conversation(row)
         if with_turns:
             conv = _with_turns(store, conv)

@@ -72,6 +72,24 @@ CREATE TABLE conversations (
     UNIQUE (job_key, content_hash)
 );
 
+-- the journal: every paid call, committed before its result is used
+CREATE TABLE llm_calls (
+    id {pk},
+    request_hash TEXT NOT NULL UNIQUE,
+    run_id {int} NOT NULL,
+    job_key TEXT NOT NULL, content_hash TEXT NOT NULL,
+    step TEXT NOT NULL, turn_index {int} NOT NULL, attempt {int} NOT NULL,
+    model TEXT NOT NULL,
+    request_json TEXT NOT NULL,        -- messages + params; never credentials
+    response_text TEXT NOT NULL,
+    finish_reason TEXT NOT NULL,
+    status TEXT NOT NULL,              -- ok | truncated
+    prompt_tokens {int}, completion_tokens {int},
+    cost {real}, latency_s {real} NOT NULL,
+    created_at {real} NOT NULL
+);
+CREATE INDEX llm_calls_job ON llm_calls (job_key, content_hash);
+
 -- kind: message (the conversation) | hidden (deliberation scratch) |
 --       alternate (a counter-example for a message, e.g. bad synthesis) | note (meta-commentary)
 CREATE TABLE turns (
@@ -97,23 +115,6 @@ CREATE TABLE annotations (
     PRIMARY KEY (conversation_id, seq)
 );
 
--- the journal: every paid call, committed before its result is used
-CREATE TABLE llm_calls (
-    id {pk},
-    request_hash TEXT NOT NULL UNIQUE,
-    run_id {int} NOT NULL,
-    job_key TEXT NOT NULL, content_hash TEXT NOT NULL,
-    step TEXT NOT NULL, turn_index {int} NOT NULL, attempt {int} NOT NULL,
-    model TEXT NOT NULL,
-    request_json TEXT NOT NULL,        -- messages + params; never credentials
-    response_text TEXT NOT NULL,
-    finish_reason TEXT NOT NULL,
-    status TEXT NOT NULL,              -- ok | truncated
-    prompt_tokens {int}, completion_tokens {int},
-    cost {real}, latency_s {real} NOT NULL,
-    created_at {real} NOT NULL
-);
-CREATE INDEX llm_calls_job ON llm_calls (job_key, content_hash);
 
 CREATE TABLE errors (
     id {pk},
