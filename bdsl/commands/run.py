@@ -14,6 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
+import attrs
 import click
 
 from bdsl.commands._common import EXIT_BUDGET, EXIT_RUN, EXIT_USAGE
@@ -92,9 +93,10 @@ def plan_budget(plan, max_cost, max_tokens):
 @click.option("--sample", type=click.IntRange(min=1), default=None,
               help="N jobs spread over the matrix: every persona, arc, topic, culture and "
                    "kind appears before any repeats (deterministic).")
-@click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True,
+@click.option("--concurrency", type=click.IntRange(min=1), default=None,
               help="Conversations generated at the same time (calls in flight: up to twice "
-                   "as many, since annotations run beside generation).")
+                   "as many, since annotations run beside generation). Default 8; with "
+                   "--batch, every job of the run (one batch holds them all).")
 @click.option("--max-cost", type=click.FloatRange(min=0), default=None,
               help="Stop cleanly once this many USD were spent in the run directory.")
 @click.option("--max-tokens", type=click.IntRange(min=0), default=None,
@@ -115,14 +117,23 @@ def plan_budget(plan, max_cost, max_tokens):
 @click.option("--lease", "lease_s", type=click.FloatRange(min=3), default=60, show_default=True,
               help="Seconds before a dead worker's job goes to another worker (live workers "
                    "renew their leases).")
+@click.option("--batch", is_flag=True,
+              help="Send each turn round of all pending conversations as one provider batch "
+                   "(OpenAI Batch API: half price, answers within hours). Resumable: a "
+                   "rerun polls the batches already sent.")
+@click.option("--poll", "poll_s", type=click.FloatRange(min=0.05), default=30, show_default=True,
+              help="With --batch: seconds between checks of a batch's status.")
 def run_cmd(spec_or_plan, out, model, limit, sample, concurrency, max_cost, max_tokens,
-            timeout_s, store_url, executor, workers, address, lease_s) -> None:
+            timeout_s, store_url, executor, workers, address, lease_s, batch, poll_s) -> None:
     """Generate the dataset: run every job of the plan, resumably."""
     import_litellm_in_background()
     from bdsl.engine.executor import RunOptions, effective_jobs
 
     if limit is not None and sample is not None:
         fail("--limit and --sample choose jobs two ways; pass one of them")
+    if batch and executor != "local":
+        fail("--batch runs in one process (the provider does the parallel work); "
+             "drop --executor")
     if executor == "ray" and not store_url:
         fail("--executor ray needs a store every worker reaches: --store postgresql://...")
     if executor == "ray" and importlib.util.find_spec("ray") is None:
@@ -130,19 +141,22 @@ def run_cmd(spec_or_plan, out, model, limit, sample, concurrency, max_cost, max_
     plan = load_plan(spec_or_plan)
     run_dir = Path(out) if out else Path("runs") / (plan.spec.name or Path(spec_or_plan).stem)
     cost_cap, token_cap = plan_budget(plan, max_cost, max_tokens)
-    options = RunOptions(model=model, limit=limit, sample=sample, concurrency=concurrency,
+    options = RunOptions(model=model, limit=limit, sample=sample, concurrency=concurrency or 8,
                          max_cost=cost_cap, max_tokens=token_cap, lease_s=lease_s)
     jobs = effective_jobs(plan, options)
+    if batch and concurrency is None:
+        options = attrs.evolve(options, concurrency=max(1, len(jobs)))
     for name, problem in missing_local_models({j.model.name for j, _ in jobs}):
         fix = "bdsc models pull smollm2" if "smollm2" in name else problem
         fail(f"model `{name}` is not installed ({problem}).\n  fix: {fix}")
     sys.exit(execute_into(plan, run_dir, options, timeout_s=timeout_s, store_url=store_url,
-                          executor=executor, workers=workers, address=address))
+                          executor=executor, workers=workers, address=address,
+                          batch_poll_s=poll_s if batch else None))
 
 
 def execute_into(plan, run_dir: Path, options, timeout_s: float = 120.0,
                  store_url: str | None = None, executor: str = "local", workers: int = 2,
-                 address: str | None = None) -> int:
+                 address: str | None = None, batch_poll_s: float | None = None) -> int:
     from bdsl.commands._common import open_store_for_writing
     from bdsl.engine.calls import Budget, Counters
     from bdsl.engine.progress import ProgressView
@@ -167,7 +181,8 @@ def execute_into(plan, run_dir: Path, options, timeout_s: float = 120.0,
         try:
             with ProgressView(counters):
                 outcome, interrupted = _run(plan, store, run_dir, options, counters, budget,
-                                            timeout_s, executor, workers, address)
+                                            timeout_s, executor, workers, address,
+                                            batch_poll_s)
             return _report(store, run_dir, outcome, interrupted, counters, budget)
         finally:
             store.close()  # the writer's last group, then a checkpoint of the WAL
@@ -176,7 +191,7 @@ def execute_into(plan, run_dir: Path, options, timeout_s: float = 120.0,
 
 
 def _run(plan, store, run_dir, options, counters, budget, timeout_s, executor, workers,
-         address):
+         address, batch_poll_s=None):
     import attrs
 
     from bdsl.engine.calls import BudgetExceeded, CallJournal
@@ -210,8 +225,11 @@ def _run(plan, store, run_dir, options, counters, budget, timeout_s, executor, w
         if problems:
             store.update_run(head.run_id, status="failed", finished=True)
             raise ConfigError("\n".join(str(p) for p in problems))
+        calls = completer
+        if batch_poll_s is not None:
+            calls = batch_completer(store, head.run_id, completer, routes, batch_poll_s)
         if executor == "local":
-            failed = await work(plan, store, completer, options, head.run_id, counters, budget)
+            failed = await work(plan, store, calls, options, head.run_id, counters, budget)
             outcome = finish_run(store, plan, options, head, counters, budget, failed)
         else:
             from bdsl.engine.distributed import run_workers
@@ -223,9 +241,10 @@ def _run(plan, store, run_dir, options, counters, budget, timeout_s, executor, w
         if outcome.status != "stopped_budget":
             from bdsl.gates.score import score_run
 
-            journal = CallJournal(store, head.run_id, completer, budget, counters)
+            journal = CallJournal(store, head.run_id, calls, budget, counters)
             try:
-                summary = await score_run(store, plan, journal, None, generator)
+                summary = await score_run(store, plan, journal, None, generator,
+                                          concurrency=options.concurrency)
             except BudgetExceeded:  # judges are paid calls too: the cap stops them
                 outcome = attrs.evolve(outcome, status="stopped_budget",
                                        stop_reason=budget.stopped + " while scoring")
@@ -247,6 +266,14 @@ def _run(plan, store, run_dir, options, counters, budget, timeout_s, executor, w
 
         print_summary(summary, "text")
     return outcome, False
+
+
+def batch_completer(store, run_id, interactive, routes, poll_s):
+    from bdsl.engine.batching import BatchCompleter
+    from bdsl.llm.batch import BatchClient
+
+    return BatchCompleter(store, run_id, BatchClient(routes), interactive, poll_s=poll_s,
+                          say=lambda m: click.echo(m, err=True))
 
 
 def _report(store, run_dir, outcome, interrupted, counters, budget) -> int:

@@ -50,6 +50,10 @@ def status_cmd(run_dir: str, fmt: str, check: bool) -> None:
                f"{s['cache_hits']} replayed from the store")
     if s["retries"]:
         click.echo("  retries  " + ", ".join(f"{k} {n}" for k, n in sorted(s["retries"].items())))
+    if s["batches"]:
+        click.echo("  batches  " + ", ".join(
+            f"{b['batches']} {status} ({b['calls']} calls)"
+            for status, b in sorted(s["batches"].items())))
     click.echo(f"  tokens   {t['total']} ({t['prompt']} prompt, {t['completion']} completion)")
     click.echo(f"  cost     {cost}")
     if s["errors_by_kind"]:

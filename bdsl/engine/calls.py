@@ -114,7 +114,11 @@ class CallJournal:
         self.budget.in_flight += 1
         try:
             try:
-                result, status = await self.completer.complete(request), "ok"
+                if getattr(self.completer, "wants_key", False):  # a batch: lines by hash
+                    result = await self.completer.complete(request, key=rhash)
+                else:
+                    result = await self.completer.complete(request)
+                status = "ok"
             except CallTruncated as e:
                 result, status = e.result, "truncated"
             # committed (by the writer thread, grouped with others) before it is used

@@ -11,6 +11,7 @@ call per conversation runs first and its verdicts reach the checks in the GateCo
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 
 import attrs
@@ -80,7 +81,7 @@ def judge_model_for(ds: ir.DatasetInfo, judge_model: str | None, generator_overr
 
 
 async def score_run(store, plan: ir.Plan, journal=None, judge_model: str | None = None,
-                    generator_override: str | None = None) -> dict:
+                    generator_override: str | None = None, concurrency: int = 16) -> dict:
     from bdsl.store.gate_results import scored_gates, write_gate_rows
     from bdsl.store.reader import conversations
 
@@ -101,30 +102,40 @@ async def score_run(store, plan: ir.Plan, journal=None, judge_model: str | None 
                          and is_dataset_gate(index.gate[g])]
         for cid, rows in dataset_rows(dataset_gates, members).items():
             across[cid].extend(rows)
-    scored = 0
-    for conv in convs:
+    limit = asyncio.Semaphore(max(1, concurrency))
+
+    async def score_one(conv) -> bool:
         job = jobs[conv.job_key]
         done = scored_gates(store, conv.id, job.gates_hash)
         gates = [index.gate[g] for g in job.gates if g in index.gate and g not in done]
         if not gates:
-            continue
+            return False
         turns, ctx = views[conv.id]
         model = judge_model_for(index.dataset[job.dataset], judge_model, generator_override)
-        if journal is not None and screen.wants_screen(gates):
-            ctx = attrs.evolve(ctx, screen=await screen.screen(
-                turns, ctx.compliance, model, journal, job.key, conv.content_hash))
-        wanted = {g.name for g in gates}
-        rows = conversation_rows(gates, turns, ctx)
-        rows += [r for r in across.get(conv.id, ()) if r.gate in wanted]
-        # deterministic results are stored before any judge is asked
-        write_gate_rows(store, conv.id, job.gates_hash, rows)
-        judged = [g for g in gates if g.kind == GateKind.JUDGE]
-        if judged and journal is not None:  # without a model, judged gates stay unscored
-            inp = judge_input(plan, index, job, renderer, ctx.notes, model)
-            rows = [await judge.judge(*ctx.judged(g), turns, inp, model, journal, job.key,
-                                      conv.content_hash) for g in judged]
+        async with limit:
+            if journal is not None and screen.wants_screen(gates):
+                ctx = attrs.evolve(ctx, screen=await screen.screen(
+                    turns, ctx.compliance, model, journal, job.key, conv.content_hash))
+            wanted = {g.name for g in gates}
+            rows = conversation_rows(gates, turns, ctx)
+            rows += [r for r in across.get(conv.id, ()) if r.gate in wanted]
+            # deterministic results are stored before any judge is asked
             write_gate_rows(store, conv.id, job.gates_hash, rows)
-        scored += 1
+            judged = [g for g in gates if g.kind == GateKind.JUDGE]
+            if judged and journal is not None:  # without a model, judged gates stay unscored
+                inp = judge_input(plan, index, job, renderer, ctx.notes, model)
+                # a conversation's judges are asked at once (and conversations side by side)
+                rows = await asyncio.gather(*(
+                    judge.judge(*ctx.judged(g), turns, inp, model, journal, job.key,
+                                conv.content_hash) for g in judged))
+                write_gate_rows(store, conv.id, job.gates_hash, list(rows))
+        return True
+
+    results = await asyncio.gather(*(score_one(c) for c in convs), return_exceptions=True)
+    for r in results:  # the first failure (e.g. the budget) is the run's, after the rest
+        if isinstance(r, BaseException):
+            raise r
+    scored = sum(1 for r in results if r)
     outcomes: Counter = Counter()
     failing: Counter = Counter()
     for conv in convs:

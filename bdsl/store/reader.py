@@ -111,7 +111,18 @@ def status(store: Store) -> dict:
         "failures": failures,
         "errors_by_kind": error_kinds,
         "retries": retries,
+        "batches": _batch_counts(db),
     }
+
+
+def _batch_counts(db) -> dict[str, dict[str, int]]:
+    """Provider batches by status: how many, and how many calls they held."""
+    out: dict[str, dict[str, int]] = {}
+    for status, hashes in db.execute("SELECT status, request_hashes_json FROM batches"):
+        row = out.setdefault(status, {"batches": 0, "calls": 0})
+        row["batches"] += 1
+        row["calls"] += len(json.loads(hashes))
+    return out
 
 
 def changelog_rows(store) -> list[tuple]:
