@@ -17,7 +17,7 @@ def at_root(monkeypatch):
 @pytest.fixture(scope="session")
 def postgres(tmp_path_factory):
     """A PostgreSQL server for this test session (skipped, saying why, without one)."""
-    from tests.postgres import PostgresServer, pg_bindir
+    from bdsl.testing.postgres_server import PostgresServer, pg_bindir
 
     if pg_bindir() is None:
         pytest.skip("PostgreSQL is not installed here (apt-get install postgresql)")

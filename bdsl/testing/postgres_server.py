@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server for the tests, started by the tests themselves: the
+"""A throwaway PostgreSQL server for tests and benches, started by them: the
 machine's initdb/pg_ctl (Debian's postgresql package), as the postgres user when the tests
 run as root. One server per session, one fresh database per test; `fsync=off` because the
 data dies with the test."""
