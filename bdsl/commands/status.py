@@ -17,6 +17,7 @@ from bdsl.commands._common import EXIT_USAGE
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def status_cmd(run_dir: str, fmt: str) -> None:
     """Show what a run directory holds."""
+    from bdsl.estimate import run_dir as estimate
     from bdsl.store import STORE_FILE, Store, status
     from bdsl.store.schema import SchemaError
 
@@ -31,6 +32,7 @@ def status_cmd(run_dir: str, fmt: str) -> None:
         sys.exit(EXIT_USAGE)
     s = status(store)
     if fmt == "json":
+        s["estimate"] = estimate.compare(run_dir, store)
         click.echo(json.dumps(s, indent=2, sort_keys=True))
         return
     j, t = s["jobs"], s["tokens"]
@@ -44,6 +46,8 @@ def status_cmd(run_dir: str, fmt: str) -> None:
                f"{s['cache_hits']} replayed from the store")
     click.echo(f"  tokens   {t['total']} ({t['prompt']} prompt, {t['completion']} completion)")
     click.echo(f"  cost     {cost}")
+    for line in estimate.status_lines(run_dir, store):
+        click.echo(line)
     if s["errors_by_kind"]:
         click.echo("  errors   " + ", ".join(f"{k} {n}" for k, n in
                                               sorted(s["errors_by_kind"].items())))
