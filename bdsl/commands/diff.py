@@ -138,7 +138,7 @@ def _priced(cost: dict) -> str:
     price = ""
     if cost.get("cost_usd") is not None:
         price = f", ~${cost['cost_usd']:.4f}"
-        if cost.get("batch_cost_usd") is not None:
+        if cost.get("batch_cost_usd") is not None and cost["cost_usd"] > 0:
             price += f" (batch ~${cost['batch_cost_usd']:.4f})"
     return f", ~{cost['llm_calls']} LLM calls, ~{cost['tokens']} tokens{price}"
 
@@ -173,5 +173,5 @@ def render(d, cost: dict, limit: int) -> str:
                  f"{rescore}{_priced(cost)}  [{cost['basis']}]")
     if "previous_run" in cost:
         prev = cost["previous_run"]
-        lines.append(f"  previous run{_priced(prev)}  [{prev['basis']}]")
+        lines.append(f"  previous run: {_priced(prev).removeprefix(', ')}  [{prev['basis']}]")
     return "\n".join(lines)

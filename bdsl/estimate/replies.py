@@ -9,8 +9,8 @@ replies are billed as completion and then come back as history in every later pr
 - `local/*` (bdsl.llm.local_provider): the plain-text grammar holds a reply to 1..4 complete
   sentences of up to 240 characters (MAX_SENTENCES), and the embedded model fills it,
   whatever the prompt asks: 4 sentences of LOCAL_SENTENCE_TOKENS, measured (docs/
-  estimates.md). Tokens by litellm.token_counter (its default tokenizer: within 5% of
-  SmolLM2's own count on the measured prompts).
+  estimates.md). Tokens by litellm.token_counter (its default tokenizer; SmolLM2's own
+  count was 4.6% higher on the measured prompts).
 - API models: the prompt's own ask, at its middle; a prompt that states no length
   (the explicit panel's paragraphs) gets half of the call's max_tokens. Tokens by
   litellm.token_counter with the model's tokenizer; a structured call's JSON schema is
@@ -36,9 +36,9 @@ LOCAL_MAX_SENTENCES = 4  # bdsl.llm.local_provider.MAX_SENTENCES default (a test
 # A typical English sentence is 15-20 words and a word about 4/3 tokens (OpenAI's rule of
 # thumb: 100 tokens ~ 75 words), so about 20 tokens.
 SENTENCE_TOKENS = 20
-# SmolLM2-135M under the sentence grammar: 4 sentences of 38-42 tokens in every reply
-# (bench/bench_estimate.py --local, docs/estimates.md)
-LOCAL_SENTENCE_TOKENS = 40
+# SmolLM2-135M under the sentence grammar writes 4 sentences in every reply, 36 tokens a
+# sentence on average over 24 replies of two specs (bench/bench_estimate.py --local)
+LOCAL_SENTENCE_TOKENS = 36
 NO_ASK_FRACTION = 0.5  # an API reply whose prompt states no length: half of max_tokens
 FILLER = "the"  # one token in every tokenizer litellm uses, and one word
 ASK = re.compile(r"(\d+)\s*[-–]\s*(\d+)\s+sentences", re.I)
@@ -126,6 +126,8 @@ class ModeledReplies:
         self.model, self.ceiling = model, ceiling
         self.kind = "local" if model.startswith("local/") else "api"
         self.tokenizer = tokenizer_model(model)
+        self._counts: dict[str, int] = {}  # system prompts and history repeat: count once
+        self._framing: tuple[int, int] | None = None
 
     def describe(self) -> str:
         counted = "litellm.token_counter" if self.tokenizer else \
@@ -141,14 +143,28 @@ class ModeledReplies:
                 f"tokens by {counted}, JSON schemas counted as prompt")
 
     def prompt_tokens(self, messages, schema: dict | None = None) -> int:
-        n = _litellm().token_counter(model=self.tokenizer, messages=[
-            {"role": role, "content": content} for role, content in messages])
+        """litellm.token_counter's count of the chat messages: each content counted, plus the
+        chat format's tokens per request and per message (found once, by probing)."""
+        per_request, per_message = self.framing()
+        n = per_request + sum(per_message + self.count(content) for _role, content in messages)
         if schema is not None and self.kind == "api":  # local: a grammar, not prompt text
             n += self.count(json.dumps(schema))
         return n
 
+    def framing(self) -> tuple[int, int]:
+        if self._framing is None:
+            def chat(n: int) -> int:
+                return _litellm().token_counter(model=self.tokenizer, messages=[
+                    {"role": "user", "content": "x"}] * n) - n * self.count("x")
+            one, two = chat(1), chat(2)
+            self._framing = (one - (two - one), two - one)
+        return self._framing
+
     def count(self, text: str) -> int:
-        return _litellm().token_counter(model=self.tokenizer, text=text)
+        n = self._counts.get(text)
+        if n is None:
+            n = self._counts[text] = _litellm().token_counter(model=self.tokenizer, text=text)
+        return n
 
     def text(self, messages, cap: int) -> Reply:
         if self.ceiling:

@@ -63,7 +63,7 @@ def test_api_replies_follow_the_ask_and_stay_under_the_cap():
 
 def test_local_replies_fill_the_sentence_grammar():
     local = replies.ModeledReplies("local/smollm2")
-    assert local.text([("user", "Keep it to 1-4 sentences.")], 256).tokens == 160
+    assert local.text([("user", "Keep it to 1-4 sentences.")], 256).tokens == 144
     assert local.text([("user", "x")], 100).tokens == 100
 
 
@@ -80,3 +80,15 @@ def test_models_whose_tokenizer_is_a_download_are_counted_with_tiktoken():
     assert replies.tokenizer_model("gpt-4o-mini") == "gpt-4o-mini"
     assert replies.tokenizer_model("groq/llama-3.1-8b-instant") == ""
     assert "tiktoken" in replies.ModeledReplies("groq/llama-3.1-8b-instant").describe()
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini", "claude-sonnet-4-5", "local/smollm2"])
+def test_prompt_tokens_are_litellms_count_of_the_chat(model):
+    import litellm
+
+    messages = [("system", "You are Maya, a calm coach.\n\nReply in 2-5 sentences."),
+                ("user", "I sent thirty applications and heard nothing back."),
+                ("assistant", "That is a lot of silence to sit with."), ("user", "ok")]
+    counted = replies.ModeledReplies(model).prompt_tokens(messages)
+    assert counted == litellm.token_counter(model=model, messages=[
+        {"role": r, "content": c} for r, c in messages])
