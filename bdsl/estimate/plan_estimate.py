@@ -19,7 +19,7 @@ from bdsl.estimate.replies import replies_for
 from bdsl.estimate.walk import CallModels, JobWalk, walk_generation
 
 SAMPLE_JOBS = 100
-# how each of a step's four token sums is read from (typical, ceiling) walks
+# what is summed per (dataset, kind, step, model), in StepEstimate's field order
 _SUMS = ("calls", "prompt", "completion", "ceiling_prompt", "ceiling_completion")
 
 

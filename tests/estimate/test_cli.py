@@ -69,3 +69,35 @@ def test_status_without_an_estimate_prints_no_estimate_lines(tmp_path):
     assert "estimate" not in text
     data = json.loads(CliRunner().invoke(main, ["status", str(out), "--format", "json"]).output)
     assert data["estimate"] is None
+
+
+def test_diff_prices_the_rebuild_with_the_estimator(tmp_path):
+    import attrs
+
+    from bdsl import ir
+    from bdsl.estimate.plan_estimate import estimate_plan
+    from bdsl.serialize import to_json
+    from tests.engine import plans
+
+    warm = ir.Gate("warm", "judge", metric="empathy", threshold=0.7)
+
+    def version(n_jobs: int, threshold: float) -> ir.Plan:
+        jobs = [attrs.evolve(plans.job(f"ds:{i}", seed=i), gates=("warm",),
+                             gates_hash=f"g{threshold}") for i in range(n_jobs)]
+        p = plans.plan(*jobs)
+        return attrs.evolve(p, gates=(attrs.evolve(warm, threshold=threshold),),
+                            datasets=(attrs.evolve(p.datasets[0], judge_model="fake/echo"),))
+
+    old, new = version(2, 0.7), version(3, 0.6)  # one job added, the others re-scored
+    (tmp_path / "old.json").write_text(to_json(old))
+    (tmp_path / "new.json").write_text(to_json(new))
+    r = CliRunner().invoke(main, ["diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"),
+                                  "--format", "json"])
+    assert r.exit_code == 0, r.output
+    rebuild = json.loads(r.output)["rebuild"]
+    assert rebuild["jobs"] == 1 and rebuild["rescore_only"] == 2
+    added = estimate_plan(new, keys={"ds:2"})
+    assert rebuild["llm_calls"] == added.calls + 2  # + one judge call per re-scored job
+    text = CliRunner().invoke(main, ["diff", str(tmp_path / "old.json"),
+                                     str(tmp_path / "new.json")]).output
+    assert f"~{rebuild['llm_calls']} LLM calls" in text and "2 to re-score" in text
