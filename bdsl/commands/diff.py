@@ -22,10 +22,12 @@ from bdsl.commands._common import EXIT_USAGE, compile_or_exit
 @click.argument("old")
 @click.argument("new")
 @click.option("--run", "run_dir", type=click.Path(file_okay=False), default=None,
-              help="A previous run of OLD: its per-job calls, tokens and cost price the rebuild.")
+              help="A previous run of OLD: its per-job averages are shown beside the estimate.")
+@click.option("--model", default="",
+              help="Price the rebuild as `bdsc run --model M` would make it.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--limit", default=20, show_default=True, help="Jobs listed per change kind.")
-def diff_cmd(old: str, new: str, run_dir: str | None, fmt: str, limit: int) -> None:
+def diff_cmd(old: str, new: str, run_dir: str | None, model: str, fmt: str, limit: int) -> None:
     """Semantic diff of two versions of a spec (files or REV:path from git)."""
     from bdsl.plandiff import diff_plans
     from bdsl.serialize import to_data
@@ -34,7 +36,7 @@ def diff_cmd(old: str, new: str, run_dir: str | None, fmt: str, limit: int) -> N
         old_plan = load_side(old, Path(tmp) / "old", fmt)
         new_plan = load_side(new, Path(tmp) / "new", fmt)
     d = diff_plans(old_plan, new_plan)
-    cost = rebuild_estimate(d, run_dir)
+    cost = rebuild_estimate(d, new_plan, run_dir, model)
     if fmt == "json":
         data = to_data(d)
         data["summary"] = summary(d)
@@ -86,29 +88,59 @@ def summary(d) -> dict:
             "unchanged": d.unchanged_jobs}
 
 
-def rebuild_estimate(d, run_dir: str | None) -> dict:
-    """Messages to generate, and calls/tokens/cost priced by the previous run's averages."""
-    jobs = [j for j in d.jobs if j.change in ("regenerate", "added")]
-    est = {"jobs": len(jobs), "messages": sum(j.turns for j in jobs), "rescore_only": d.count(
-        "rescore"), "basis": "no previous run given (--run)"}
-    if run_dir and Path(run_dir, "store.sqlite").exists():
-        from bdsl.store.db import Store
-        from bdsl.store.reader import status
+def rebuild_estimate(d, new_plan, run_dir: str | None, model: str = "") -> dict:
+    """Messages to generate, and the calls/tokens/price of the rebuild estimated from the new
+    plan (bdsl.estimate: the jobs to regenerate or add in full, re-scored jobs' judges
+    only); with --run, also the previous run's per-job averages."""
+    from bdsl.engine.prompts import TemplateError
+    from bdsl.estimate.plan_estimate import estimate_plan
 
-        store = Store.open(run_dir)
-        try:
-            st = status(store)
-        finally:
-            store.close()
-        done = st["jobs"]["done"]
-        if done:
-            est.update({
-                "llm_calls": round(st["llm_calls"] / done * len(jobs)),
-                "tokens": round(st["tokens"]["total"] / done * len(jobs)),
-                "cost_usd": (round(st["cost_usd"] / done * len(jobs), 4)
-                             if st["cost_usd"] is not None else None),
-                "basis": f"averages of {done} finished jobs in {run_dir}"})
+    jobs = [j for j in d.jobs if j.change in ("regenerate", "added")]
+    rescore = frozenset(j.key for j in d.jobs if j.change == "rescore")
+    est = {"jobs": len(jobs), "messages": sum(j.turns for j in jobs), "rescore_only": len(
+        rescore)}
+    try:
+        e = estimate_plan(new_plan, model, keys={j.key for j in jobs} | rescore,
+                          rescore_only=rescore)
+    except TemplateError as err:
+        est["basis"] = f"no estimate: {err}"
+    else:
+        est.update({"llm_calls": e.calls, "tokens": e.tokens, "cost_usd": e.cost(),
+                    "batch_cost_usd": e.cost(batch=True),
+                    "basis": "estimated from the new plan (bdsc plan --estimate)"})
+    if run_dir and Path(run_dir, "store.sqlite").exists():
+        est["previous_run"] = previous_run_averages(run_dir, len(jobs))
     return est
+
+
+def previous_run_averages(run_dir: str, jobs: int) -> dict:
+    from bdsl.store.db import Store
+    from bdsl.store.reader import status
+
+    store = Store.open(run_dir)
+    try:
+        st = status(store)
+    finally:
+        store.close()
+    done = st["jobs"]["done"]
+    if not done:
+        return {"basis": f"no finished jobs in {run_dir}"}
+    return {"llm_calls": round(st["llm_calls"] / done * jobs),
+            "tokens": round(st["tokens"]["total"] / done * jobs),
+            "cost_usd": (round(st["cost_usd"] / done * jobs, 4)
+                         if st["cost_usd"] is not None else None),
+            "basis": f"averages of {done} finished jobs in {run_dir}"}
+
+
+def _priced(cost: dict) -> str:
+    if "llm_calls" not in cost:
+        return ""
+    price = ""
+    if cost.get("cost_usd") is not None:
+        price = f", ~${cost['cost_usd']:.4f}"
+        if cost.get("batch_cost_usd") is not None and cost["cost_usd"] > 0:
+            price += f" (batch ~${cost['batch_cost_usd']:.4f})"
+    return f", ~{cost['llm_calls']} LLM calls, ~{cost['tokens']} tokens{price}"
 
 
 def render(d, cost: dict, limit: int) -> str:
@@ -136,9 +168,10 @@ def render(d, cost: dict, limit: int) -> str:
             lines.append(f"  {kind:<10} {j.key}{why}")
         if len(group) > limit:
             lines.append(f"  ... and {len(group) - limit} more {kind}")
-    rebuild = f"rebuild: {cost['jobs']} jobs, {cost['messages']} messages to generate"
-    if "llm_calls" in cost:
-        price = f", ~${cost['cost_usd']:.4f}" if cost.get("cost_usd") is not None else ""
-        rebuild += f", ~{cost['llm_calls']} LLM calls, ~{cost['tokens']} tokens{price}"
-    lines.append(rebuild + f"  [{cost['basis']}]")
+    rescore = f", {cost['rescore_only']} to re-score" if cost["rescore_only"] else ""
+    lines.append(f"rebuild: {cost['jobs']} jobs, {cost['messages']} messages to generate"
+                 f"{rescore}{_priced(cost)}  [{cost['basis']}]")
+    if "previous_run" in cost:
+        prev = cost["previous_run"]
+        lines.append(f"  previous run: {_priced(prev).removeprefix(', ')}  [{prev['basis']}]")
     return "\n".join(lines)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from bdsl.commands._common import compile_or_exit
+from bdsl.commands._common import EXIT_SPEC, compile_or_exit
 from bdsl.commands.compile import plan_summary
 
 
@@ -16,8 +16,18 @@ from bdsl.commands.compile import plan_summary
 @click.option("--prompts", is_flag=True,
               help="Also render the sample job's prompts: the user and assistant, what its "
                    "kind adds (contrastive, deliberation, panel, session), its judges.")
-def plan_cmd(spec: str, job_key: str | None, prompts: bool) -> None:
+@click.option("--estimate", is_flag=True,
+              help="Also estimate the run before the first call: LLM calls by step, tokens, "
+                   "and the price (interactive and batch) from litellm's cost map.")
+@click.option("--model", default="",
+              help="With --estimate: price the run as `bdsc run --model M` would make it.")
+@click.option("--limit", type=click.IntRange(min=0), default=None,
+              help="With --estimate: only the first N jobs, as `bdsc run --limit N`.")
+def plan_cmd(spec: str, job_key: str | None, prompts: bool, estimate: bool, model: str,
+             limit: int | None) -> None:
     """Explain what a spec will generate: datasets, matrix, gates and a sample job."""
+    if (model or limit is not None) and not estimate:
+        raise click.UsageError("--model and --limit only apply with --estimate")
     plan = compile_or_exit(spec).plan
     click.echo(plan_summary(plan))
     index = plan.index()
@@ -64,6 +74,20 @@ def plan_cmd(spec: str, job_key: str | None, prompts: bool) -> None:
         _turns(job.turns)
     if prompts:
         _prompts(plan, index, job)
+    if estimate:
+        _estimate(plan, model, limit)
+
+
+def _estimate(plan, model: str, limit: int | None) -> None:
+    from bdsl.engine.prompts import TemplateError
+    from bdsl.estimate.plan_estimate import estimate_plan
+    from bdsl.estimate.render import render
+
+    try:
+        click.echo("\n" + render(estimate_plan(plan, model, limit)))
+    except TemplateError as e:
+        click.echo(f"error: cannot estimate: {e}", err=True)
+        sys.exit(EXIT_SPEC)
 
 
 def _prompts(plan, index, job) -> None:

@@ -176,6 +176,10 @@ def execute_into(plan, run_dir: Path, options, timeout_s: float = 120.0,
             (run_dir / "plan.json").write_text(to_json(plan) + "\n", encoding="utf-8")
         except OSError as e:
             fail(f"cannot write {run_dir / 'plan.json'}: {e.strerror}")
+        from bdsl.estimate.run_dir import write_estimate
+
+        # the price before the first call, for `bdsc status` to set beside the actual
+        write_estimate(run_dir, plan, options.model, options.limit)
         counters = Counters()
         budget = Budget(options.max_cost, options.max_tokens, store.spent())
         try:

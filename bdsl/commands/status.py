@@ -21,6 +21,7 @@ from bdsl.commands._common import EXIT_USAGE, open_store_readonly, store_errors,
               help="Verify the store's integrity too (reads every page; exit 2 if unsound).")
 def status_cmd(run_dir: str, fmt: str, check: bool) -> None:
     """Show what a run directory holds."""
+    from bdsl.estimate import run_dir as estimate
     from bdsl.store import status
     from bdsl.store.lock import held
     from bdsl.store.reader import integrity
@@ -29,6 +30,8 @@ def status_cmd(run_dir: str, fmt: str, check: bool) -> None:
     try:
         s = status(store)
         problems = integrity(store, full=True) if check else None
+        s["estimate"] = estimate.compare(run_dir, store)
+        estimate_lines = estimate.status_lines(run_dir, store)
     except store_errors() as e:
         click.echo(f"error: {store_problem(run_dir, e)}", err=True)
         sys.exit(EXIT_USAGE)
@@ -56,6 +59,8 @@ def status_cmd(run_dir: str, fmt: str, check: bool) -> None:
             for status, b in sorted(s["batches"].items())))
     click.echo(f"  tokens   {t['total']} ({t['prompt']} prompt, {t['completion']} completion)")
     click.echo(f"  cost     {cost}")
+    for line in estimate_lines:
+        click.echo(line)
     if s["errors_by_kind"]:
         click.echo("  errors   " + ", ".join(f"{k} {n}" for k, n in
                                               sorted(s["errors_by_kind"].items())))

@@ -1,0 +1,1 @@
+"""A price before the first call: `bdsc plan --estimate` (see docs/estimates.md)."""
