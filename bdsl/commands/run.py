@@ -179,7 +179,11 @@ def execute_into(plan, run_dir: Path, options, timeout_s: float = 120.0,
         from bdsl.estimate.run_dir import write_estimate
 
         # the price before the first call, for `bdsc status` to set beside the actual
-        write_estimate(run_dir, plan, options.model, options.limit)
+        try:
+            write_estimate(run_dir, plan, options.model, options.limit, options.sample)
+        except Exception as e:  # an estimate is advice: its failure never stops a run
+            click.echo(f"warning: no estimate for this run ({type(e).__name__}: {e})",
+                       err=True)
         counters = Counters()
         budget = Budget(options.max_cost, options.max_tokens, store.spent())
         try:

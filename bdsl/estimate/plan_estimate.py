@@ -74,13 +74,14 @@ class _Walker:
 
 def estimate_plan(plan: ir.Plan, model: str = "", limit: int | None = None,
                   keys: set[str] | None = None, rescore_only: frozenset[str] = frozenset(),
-                  sample_jobs: int = SAMPLE_JOBS) -> Estimate:
+                  sample_jobs: int = SAMPLE_JOBS, spread: int | None = None) -> Estimate:
     """The calls, tokens and price of running `plan` (as `bdsc run --model M --limit N`
     would) into an empty run directory; `keys` restricts it to some jobs, and jobs in
     `rescore_only` count only their scoring calls (`bdsc diff`)."""
     from bdsl.engine.executor import RunOptions, effective_jobs
 
-    jobs = [j for j, _ in effective_jobs(plan, RunOptions(model=model, limit=limit))]
+    jobs = [j for j, _ in effective_jobs(plan, RunOptions(model=model, limit=limit,
+                                                          sample=spread))]
     if keys is not None:
         jobs = [j for j in jobs if j.key in keys]
     walker = _Walker(plan)

@@ -20,8 +20,8 @@ ESTIMATE_FILE = "estimate.json"
 _WINDOW = re.compile(r"^(judge:[^:]+):\d+$")  # judge:<gate>:<window> -> judge:<gate>
 
 
-def write_estimate(run_dir, plan, model_override: str = "", limit: int | None = None
-                   ) -> Estimate | None:
+def write_estimate(run_dir, plan, model_override: str = "", limit: int | None = None,
+                   sample: int | None = None) -> Estimate | None:
     """Estimate the run `bdsc run --model M --limit N` is about to make and write it to
     RUN_DIR/estimate.json. None (and no file) when a template cannot be rendered: the run
     reports that problem itself."""
@@ -31,7 +31,7 @@ def write_estimate(run_dir, plan, model_override: str = "", limit: int | None = 
 
     path = Path(run_dir) / ESTIMATE_FILE
     try:
-        estimate = estimate_plan(plan, model_override, limit)
+        estimate = estimate_plan(plan, model_override, limit, spread=sample)
     except TemplateError:
         path.unlink(missing_ok=True)  # never compare a run with an older plan's estimate
         return None

@@ -60,13 +60,17 @@ def test_estimate_json_round_trips(tmp_path):
     assert read_estimate(tmp_path) is None
 
 
-def test_status_without_an_estimate_prints_no_estimate_lines(tmp_path):
+def test_run_writes_its_estimate_and_status_without_one_prints_none(tmp_path):
     out = tmp_path / "run"
     r = CliRunner().invoke(main, ["run", TUTORIAL, "--model", "fake/echo", "--out", str(out),
                                   "--limit", "1"])
     assert r.exit_code == 0, r.output
+    shown = CliRunner().invoke(main, ["status", str(out)]).output
+    # bdsc run wrote the estimate before its first call; exact on fake/echo
+    assert "  estimate 13 calls (+0.0% vs actual)" in shown, shown
+    (out / "estimate.json").unlink()  # a run directory from before estimates existed
     text = CliRunner().invoke(main, ["status", str(out)]).output
-    assert "estimate" not in text
+    assert "  estimate " not in text
     data = json.loads(CliRunner().invoke(main, ["status", str(out), "--format", "json"]).output)
     assert data["estimate"] is None
 
