@@ -31,25 +31,28 @@ class CompileResult:
     plan: ir.Plan | None
     diagnostics: tuple[Diagnostic, ...]
     sources: dict[str, SourceFile]
+    unreadable: bool = False  # the spec itself could not be read (missing, a directory...)
 
     @property
     def ok(self) -> bool:
         return not any(d.is_error for d in self.diagnostics)
 
 
-def check_path(path: str | Path, text: str | None = None) -> CompileResult:
-    return _run(path, text, lower=False)
+def check_path(path: str | Path, text: str | None = None, *, allow_outside: bool = False,
+               project: str | Path | None = None) -> CompileResult:
+    return _run(path, text, False, allow_outside, project)
 
 
-def compile_path(path: str | Path, text: str | None = None) -> CompileResult:
-    return _run(path, text, lower=True)
+def compile_path(path: str | Path, text: str | None = None, *, allow_outside: bool = False,
+                 project: str | Path | None = None) -> CompileResult:
+    return _run(path, text, True, allow_outside, project)
 
 
-def _run(path, text, lower: bool) -> CompileResult:
-    graph = load_graph(path, text)
+def _run(path, text, lower: bool, allow_outside: bool, project) -> CompileResult:
+    graph = load_graph(path, text, allow_outside=allow_outside, project=project)
     diags: list[Diagnostic] = list(graph.diagnostics)
     if not graph.modules:
-        return CompileResult(None, tuple(diags), graph.sources)
+        return CompileResult(None, tuple(diags), graph.sources, graph.root_unreadable)
     symbols = Symbols(graph)
     diags.extend(symbols.diagnostics)
     el = Elaborator(symbols, diags)

@@ -168,6 +168,8 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
         F("compliance", "list:ref:compliance"), F("panel", "ref:panel"),
         F("methodology", "ref:methodology"), F("curriculum", "ref:curriculum"),
         F("per_cell", "int"), F("seed", "int"),
+        F("max_jobs", "int", doc="the most jobs the dataset may have (default 100000); "
+          "`bdsc check` counts them from the axis sizes"),
         F("sample", "sample", doc="a share of the cells (30%: stable as the matrix grows) "
           "or a count (the N cells ranked first by a seeded hash)"),
         F("exclude", "block:exclude", repeat=True), F("gates", "list:gate_use"),

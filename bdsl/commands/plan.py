@@ -11,7 +11,7 @@ from bdsl.commands.compile import plan_summary
 
 
 @click.command("plan")
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=click.Path())
 @click.option("--job", "job_key", default=None, help="Show this job (default: the first).")
 @click.option("--prompts", is_flag=True,
               help="Also render the sample job's prompts: the user and assistant, what its "

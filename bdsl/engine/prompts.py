@@ -1,7 +1,9 @@
-"""Render prompts from the plan's jinja2 templates (sandboxed, StrictUndefined).
+"""Render prompts from the plan's jinja2 templates (sandboxed, StrictUndefined, bounded).
 
 Template sources come only from `plan.templates` (the compiler loads
 stdlib/templates/*.j2 and applies spec overrides), so a plan is self-contained.
+Rendering runs in bdsl.bounded_jinja's box: a template that would build a huge string,
+loop for ever or recurse without end fails with a TemplateError naming it.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ import hashlib
 from importlib import resources
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from bdsl import ir
+from bdsl.bounded_jinja import BoundedEnvironment, TemplateLimit
 
 
 class TemplateError(Exception):
@@ -21,9 +23,9 @@ class TemplateError(Exception):
 
 class PromptRenderer:
     def __init__(self, templates: tuple[ir.Template, ...]):
-        self.env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                                        keep_trailing_newline=False, trim_blocks=True,
-                                        lstrip_blocks=True)
+        self.env = BoundedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
+                                      keep_trailing_newline=False, trim_blocks=True,
+                                      lstrip_blocks=True)
         self.sources = {t.name: t for t in templates}
         self.compiled: dict[str, jinja2.Template] = {}
 
@@ -41,13 +43,19 @@ class PromptRenderer:
             except jinja2.TemplateSyntaxError as e:
                 raise TemplateError(f"template `{name}` ({t.origin}) line {e.lineno}: "
                                     f"{e.message}") from None
+            except RecursionError:
+                raise TemplateError(f"template `{name}` ({t.origin}): nested too deeply "
+                                    "to compile") from None
             self.compiled[name] = template
         try:
-            return template.render(**variables).strip()
+            return self.env.render(template, variables).strip()
         except jinja2.UndefinedError as e:
             raise TemplateError(f"template `{name}` ({self.sources[name].origin}): "
                                 f"{e.message}") from None
-        except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as e:
+        except TemplateLimit as e:
+            raise TemplateError(f"template `{name}` ({self.sources[name].origin}) {e}; "
+                                "templates are limited in size and time") from None
+        except Exception as e:  # the template's own code failed: its error, not bdsc's
             raise TemplateError(f"template `{name}` ({self.sources[name].origin}): "
                                 f"{type(e).__name__}: {e}") from None
 
