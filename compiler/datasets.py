@@ -270,7 +270,8 @@ def _excludes(d: DatasetDecl, el: Elaborator) -> list[dict[str, set[str]]]:
 
 
 def _max_jobs(d: DatasetDecl) -> int:
-    return d.values.get("max_jobs") or DEFAULT_MAX_JOBS
+    limit = d.values.get("max_jobs")
+    return DEFAULT_MAX_JOBS if limit is None else limit
 
 
 def _within_bounds(d, el, axes, methodology, seeds, variations, per_cell, span, diags) -> bool:

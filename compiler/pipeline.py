@@ -20,6 +20,7 @@ from bdsl.compiler.loader import load_graph
 from bdsl.compiler.lower import Lowerer, with_hash
 from bdsl.compiler.resolve import Symbols
 from bdsl.compiler.spec_info import read_spec_info, read_templates
+from bdsl.compiler.trial_render import trial_render
 from bdsl.compiler.values import INVALID
 from bdsl.diagnostics import Diagnostic, error, sort_key
 from bdsl.serialize import canonical_hash, to_data
@@ -65,6 +66,7 @@ def _run(path, text, lower: bool, allow_outside: bool, project) -> CompileResult
             if v is not INVALID:
                 overrides.append((sym.name, v["source"], sym.node))
     templates = read_templates(overrides, diags)
+    override_spans = {name: _source_span(decl) for name, _source, decl in overrides}
     regulation_ids = {r.id for r in spec.regulations}
     _check_regulation_refs(el, regulation_ids, diags)
 
@@ -115,7 +117,18 @@ def _run(path, text, lower: bool, allow_outside: bool, project) -> CompileResult
     plan = attrs.evolve(plan, plan_hash=canonical_hash(
         [spec_hash, [j.content_hash for j in jobs], [j.gates_hash for j in jobs],
          to_data(plan.datasets)]))
+    trial = trial_render(plan, override_spans)
+    if trial:
+        return CompileResult(None, tuple(sorted(diags + trial, key=sort_key)), graph.sources)
     return CompileResult(plan, tuple(diags), graph.sources)
+
+
+def _source_span(decl: ast.Decl):
+    """Where a `template` declaration's source text is written."""
+    if decl.positional:
+        return decl.positional[0].span
+    field = decl.body.get("source") if decl.body else None
+    return field.value.span if field is not None else decl.name.span
 
 
 def _perspective(el: Elaborator, name: str) -> ir.Perspective:

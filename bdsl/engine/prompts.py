@@ -18,7 +18,12 @@ from bdsl.bounded_jinja import BoundedEnvironment, TemplateLimit
 
 
 class TemplateError(Exception):
-    """A template is missing, does not parse, or uses a variable it was not given."""
+    """A template is missing, does not parse, uses a variable it was not given, or hits a
+    limit; `name` is the template's."""
+
+    def __init__(self, message: str, name: str = "", limit: bool = False):
+        super().__init__(message)
+        self.name, self.limit = name, limit
 
 
 class PromptRenderer:
@@ -42,22 +47,23 @@ class PromptRenderer:
                 template = self.env.from_string(t.source)
             except jinja2.TemplateSyntaxError as e:
                 raise TemplateError(f"template `{name}` ({t.origin}) line {e.lineno}: "
-                                    f"{e.message}") from None
+                                    f"{e.message}", name) from None
             except RecursionError:
                 raise TemplateError(f"template `{name}` ({t.origin}): nested too deeply "
-                                    "to compile") from None
+                                    "to compile", name, limit=True) from None
             self.compiled[name] = template
         try:
             return self.env.render(template, variables).strip()
         except jinja2.UndefinedError as e:
             raise TemplateError(f"template `{name}` ({self.sources[name].origin}): "
-                                f"{e.message}") from None
+                                f"{e.message}", name) from None
         except TemplateLimit as e:
-            raise TemplateError(f"template `{name}` ({self.sources[name].origin}) {e}; "
-                                "templates are limited in size and time") from None
+            raise TemplateError(f"template `{name}` ({self.sources[name].origin}) stopped: "
+                                f"{e} (templates are limited in size and time)", name,
+                                limit=True) from None
         except Exception as e:  # the template's own code failed: its error, not bdsc's
             raise TemplateError(f"template `{name}` ({self.sources[name].origin}): "
-                                f"{type(e).__name__}: {e}") from None
+                                f"{type(e).__name__}: {e}", name) from None
 
     def check(self, names) -> list[str]:
         """Problems with the named templates that can be found without rendering."""
