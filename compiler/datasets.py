@@ -15,7 +15,7 @@ import math
 
 import attrs
 
-from bdsl import ir
+from bdsl import ast, ir
 from bdsl.compiler.elaborate import DatasetDecl, Elaborator
 from bdsl.compiler.job_count import DEFAULT_MAX_JOBS, MAX_MATRIX_CELLS, JobCount, count_jobs
 from bdsl.compiler.resolve import Symbol
@@ -23,6 +23,7 @@ from bdsl.compiler.schema import AXES
 from bdsl.compiler.values import INVALID
 from bdsl.diagnostics import Diagnostic, error, warning
 from bdsl.kinds import JOB_KINDS, JobKind, Protocol, RuleKind, infer_job_kind
+from bdsl.outcomes import unmet_policy
 
 KNOWN_LOCAL_MODELS = ("smollm2",)
 
@@ -122,12 +123,7 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
                 if op != gate.op:
                     ops.append((gate.name, op))
         gates.append(gate)
-    review_v = v.get("review") or {}
-    review = ir.ReviewPolicy(review_v.get("sample") or 0.0, tuple(review_v.get("roles") or ()),
-                             review_v.get("require") or "all", review_v.get("min_approvals") or 1)
-    if review.sample > 0 and not review.roles:
-        diags.append(error("E247", "review samples conversations but names no reviewer `roles`",
-                           span("review"), hint="e.g. review { sample 20%, roles [clinical] }"))
+    review = _review_policy(v.get("review") or {}, fields, span, diags)
     model = _model(v, span, diags)
     budget_v = v.get("budget") or {}
     budget = ir.Budget(budget_v.get("usd"), budget_v.get("tokens"))
@@ -170,6 +166,47 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
         seeds=seeds, few_shot=few_shot, variations=variations,
         annotate=v.get("annotate") or "both", annotate_model=v.get("annotate_model") or "",
         annotate_mode=v.get("annotate_mode") or "per_message")
+
+
+def _review_policy(review_v: dict, fields, span, diags) -> ir.ReviewPolicy:
+    reviewers = tuple(sorted((who, tuple(dict.fromkeys(roles)))
+                             for who, roles in (review_v.get("reviewers") or {}).items()))
+    approvals = review_v.get("min_approvals")
+    review = ir.ReviewPolicy(review_v.get("sample") or 0.0, tuple(review_v.get("roles") or ()),
+                             review_v.get("require") or "all",
+                             1 if approvals is None else approvals, reviewers)
+    if review.sample > 0 and not review.roles:
+        diags.append(error("E247", "review samples conversations but names no reviewer `roles`",
+                           span("review"), hint="e.g. review { sample 20%, roles [clinical] }"))
+    block = fields["review"][-1].value if "review" in fields else None
+    listed = block.get("reviewers") if isinstance(block, ast.Block) else None
+    for who, roles in reviewers:
+        for role in roles:
+            if role not in review.roles:
+                diags.append(error(
+                    "E254", f"reviewer `{who}` is given the role `{role}`, which the review "
+                    "policy's `roles` does not name", _reviewer_span(listed, who, span),
+                    hint="roles: " + (", ".join(review.roles) or "none; add `roles [...]`")))
+    if review.min_approvals < 1:
+        diags.append(error("E221", "`min_approvals` must be at least 1", span("review")))
+    elif not any(d.code == "E254" for d in diags):
+        why = unmet_policy(review)
+        if why:
+            diags.append(error("E255", f"the review policy can never be met: {why}",
+                               _reviewer_span(listed, None, span),
+                               hint="one person counts once, whatever roles they hold; list "
+                                    "more reviewers or ask for fewer approvals"))
+    return review
+
+
+def _reviewer_span(listed, who, span):
+    if listed is None:
+        return span("review")
+    if who is not None and isinstance(listed.value, ast.Block):
+        field = listed.value.get(who)
+        if field is not None:
+            return field.value.span
+    return listed.key.span
 
 
 def _item_span(fields, key, sym):

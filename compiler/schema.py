@@ -193,7 +193,10 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
 BLOCKS: dict[str, tuple[FieldSpec, ...]] = {
     "params": (F("temperature", "num"), F("max_tokens", "int"), F("top_p", "unit")),
     "review": (F("sample", "percent"), F("roles", "list:word"),
-               F("require", "choice:all|any"), F("min_approvals", "int")),
+               F("require", "choice:all|any"), F("min_approvals", "int"),
+               F("reviewers", "map:list:word", doc="who may hold which role, e.g. "
+                 "{ ana: [clinical, brand], bo: [compliance] }; without it anyone may take "
+                 "any of the `roles`")),
     "budget": (F("usd", "num"), F("tokens", "int")),
     "exclude": (F("users", "list:ref:persona"), F("arcs", "list:ref:arc"),
                 F("topics", "list:ref:topic"), F("cultures", "list:ref:culture")),

@@ -27,8 +27,13 @@ def plan_cmd(spec: str, job_key: str | None, prompts: bool) -> None:
             click.echo(f"  {axis:<9} {', '.join(names)}")
         click.echo(f"  model     {d.model.name}  judge {d.judge_model}  seed {d.seed}")
         if d.review.roles:
+            approvals = (f", {d.review.min_approvals} different reviewers"
+                         if d.review.min_approvals > 1 else "")
             click.echo(f"  review    {d.review.sample:.0%} sampled, roles "
-                       f"{', '.join(d.review.roles)} (require {d.review.require})")
+                       f"{', '.join(d.review.roles)} (require {d.review.require}{approvals})")
+        if d.review.reviewers:
+            click.echo("  reviewers " + "; ".join(f"{who}: {', '.join(roles)}"
+                                                  for who, roles in d.review.reviewers))
         click.echo(f"  export    {', '.join(d.exports)}")
     job = next((j for j in plan.jobs if j.key == job_key), None) if job_key else plan.jobs[0]
     if job is None:

@@ -23,6 +23,13 @@ def review_cmd(run_dir: str, reviewer: str | None, role: str | None) -> None:
                    "(or BDSL_REVIEWER / BDSL_ROLE)", err=True)
         sys.exit(EXIT_USAGE)
     plan, store = open_run(run_dir)
+    from bdsl.review.actions import refusal
+
+    refused = refusal(plan, reviewer, role)
+    if refused:
+        store.close()
+        click.echo(f"error: {refused}", err=True)
+        sys.exit(EXIT_USAGE)
     from bdsl.tui.app import ReviewApp
 
     try:
