@@ -193,3 +193,9 @@ def test_seed_variations_are_in_the_count(tmp_path):
     assert messages(check_path(spec), "E249") == [
         "dataset `d` would have 20 jobs (2 users x 1 arc x 3 topics x 1 culture x 1 per cell "
         "+ 14 seed variations); the limit is 19"]
+
+
+def test_the_language_reference_shows_this_message():
+    text = (ROOT / "docs" / "language.md").read_text()
+    assert "error[E249] dataset `d` would have 1,000,000,000 jobs (10 users x 100 arcs x " \
+           "1,000 topics x 1 culture x 1,000 per cell); the limit is 100,000" in text

@@ -6,6 +6,7 @@ counts only when the policy allows that reviewer that role; one person counts on
 spec does not give the role (exit 2, one line)."""
 
 import asyncio
+import re
 import shutil
 import sqlite3
 
@@ -196,3 +197,17 @@ def test_the_tui_records_nothing_the_policy_does_not_allow(roles_run, tmp_path):
     assert current() == "awaiting_review"  # one person, two roles: not enough
     asyncio.run(press("bo", "clinical", "a"))
     assert current() == "approved"  # bo clinical + ana brand
+
+
+def test_the_refusals_docs_review_md_shows_are_what_bdsc_says():
+    """docs/review.md's examples: runs/try is the tutorial spec, runs/advisor the FINRA one."""
+    from bdsl.compiler.pipeline import compile_path
+
+    specs = {"runs/try": ROOT / "specs" / "tutorial" / "first_spec.bds",
+             "runs/advisor": ROOT / "specs" / "02_finra_advisor.bds"}
+    text = (ROOT / "docs" / "review.md").read_text()
+    shown = re.findall(r"\$ bdsc review (\S+) --reviewer (\S+) --role (\S+)\n(error: .*)\n", text)
+    assert len(shown) == 2
+    for run, reviewer, role, error in shown:
+        plan = compile_path(specs[run]).plan
+        assert f"error: {actions.refusal(plan, reviewer, role)}" == error
