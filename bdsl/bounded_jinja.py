@@ -8,8 +8,9 @@ checked before it runs:
          prints is at most MAX_CHARS characters (containers: the characters they would
          print), measured before the operation, and estimated for the operations that
          amplify (`'A' * 10**10`, `'x'.ljust(10**9)`, `replace`, `join`, `indent`,
-         `%`/`format` widths, `**`); numbers given to filters and methods are at most
-         MAX_CHARS; output is streamed (`generate()`) and cut at MAX_CHARS.
+         `%`/`format` widths, `**`); a width or count given to a padding method or
+         filter (`ljust`, `center`, `indent`, `batch`, `range`...) is at most MAX_CHARS;
+         output is streamed (`generate()`) and cut at MAX_CHARS.
   time   every loop is wrapped (code generator hook) so each iteration checks the
          deadline and an iteration budget; calls, attribute reads, filters and
          operators check the deadline too, so nested loops end after MAX_SECONDS.
@@ -123,16 +124,26 @@ def _check_args(args: Iterable, kwargs: dict, what: str, numbers: bool = True,
 _WIDTH = re.compile(r"\d+")
 
 
+_NESTED_WIDTH = re.compile(r"\{[^{}]*\{")  # `{:{w}}`: a width taken from the arguments
+
+# Callables and filters whose number arguments are widths or counts (what they build grows
+# with them); everywhere else a number is data (a seed, an amount) and may be any size.
+_SIZED_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "safe_range", "range"})
+_SIZED_FILTERS = frozenset({"center", "indent", "truncate", "wordwrap", "batch", "slice"})
+
+
 def _format_estimate(fmt: str, args: Iterable, kwargs: dict) -> int:
-    """Upper estimate of a `%` or `str.format` result: its text, every argument, and every
-    width written in the format string."""
+    """Upper estimate of a `%` or `str.format` result: its text, every argument, every
+    width written in the format string, and (when a width can come from the arguments:
+    `%*d`, `{:{w}}`) every positive integer argument."""
     values = list(args) + list(kwargs.values())
-    widths = sum(int(w) for w in _WIDTH.findall(fmt) if len(w) < 12)
-    huge = any(len(w) >= 12 for w in _WIDTH.findall(fmt))
-    stars = sum(v for v in values if isinstance(v, int) and not isinstance(v, bool) and v > 0)
-    if huge:
+    if any(len(w) >= 12 for w in _WIDTH.findall(fmt)):
         return MAX_CHARS + 1
-    return len(fmt) + widths + stars + sum(weight(v) for v in values)
+    widths = sum(int(w) for w in _WIDTH.findall(fmt))
+    if "*" in fmt or _NESTED_WIDTH.search(fmt):
+        widths += sum(v for v in values if isinstance(v, int) and not isinstance(v, bool)
+                      and v > 0)
+    return len(fmt) + widths + sum(weight(v) for v in values)
 
 
 def _amplified(obj, args: tuple, kwargs: dict) -> int | None:
@@ -279,8 +290,8 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         what = f"calling {getattr(__obj, '__name__', 'a function')}"
         if args and isinstance(args[0], Iterator):  # measured below: consume it only once
             args = (list(__self.bounded_iter(args[0])), *args[1:])
-        # a macro's arguments are data (a seed may be 3,000,000,000); a method's are widths
-        _check_args(args, kwargs, what, not isinstance(__obj, jinja2.runtime.Macro),
+        # numbers are data (a seed may be 3,000,000,000) except the widths of padding methods
+        _check_args(args, kwargs, what, getattr(__obj, "__name__", "") in _SIZED_METHODS,
                     __self.budget.sizes)
         estimate = _amplified(__obj, args, kwargs)
         if estimate is not None and estimate > MAX_CHARS:
@@ -317,7 +328,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
             data = args[first:] if first is not None else ()
             sizes = self.budget.sizes
             _check_size(data[0] if data else None, what, sizes)  # the value filtered is data
-            _check_args(data[1:], kwargs, what, True, sizes)
+            _check_args(data[1:], kwargs, what, name in _SIZED_FILTERS, sizes)
             if estimate is not None and data and estimate(*data, **kwargs) > MAX_CHARS:
                 raise TemplateLimit(f"{what} would build more than {MAX_CHARS:,} characters")
             result = fn(*args, **kwargs)

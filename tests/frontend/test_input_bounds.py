@@ -237,3 +237,17 @@ def test_init_where_nothing_can_be_written(tmp_path):
     assert out.returncode == 2
     assert out.stderr.strip() == "error: cannot write into afile/project: not a directory " \
         "(hint: `bdsc init NEW_DIR` somewhere you can write)"
+
+
+def test_the_language_server_follows_allow_outside(outside):
+    from bdsl.lsp.analysis import analyze
+    from bdsl.lsp.server import create_server
+
+    project, _ = outside
+    spec = project / "spec.bds"
+    text = MINIMAL + 'import "../secret/leak.bds"\n'
+    spec.write_text(text)
+    closed, opened = analyze(spec, text), analyze(spec, text, allow_outside=True)
+    assert [d.code for d in closed.graph.diagnostics] == ["E306"]
+    assert any(k.endswith("leak.bds") for k in opened.graph.modules)
+    assert create_server(allow_outside=True).allow_outside

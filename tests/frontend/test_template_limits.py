@@ -146,3 +146,14 @@ def test_a_deeply_nested_override_is_a_syntax_diagnostic(tmp_path):
                     + 'template user_turn """{{ ' + "(" * 3000 + "1" + ")" * 3000 + ' }}"""\n')
     result = check_path(spec)
     assert [d.code for d in result.diagnostics] == ["E261"]
+
+
+def test_large_numbers_are_data_unless_they_are_widths():
+    source = ("{{ '{:,}'.format(amount) }} {{ '%d' % amount }} {{ '%d'|format(amount) }} "
+              "{{ amount|round }} {{ [amount, 1]|max }} {{ amount|filesizeformat }}")
+    out = renderer(source).render("user_turn", amount=2_500_000)
+    assert out == "2,500,000 2500000 2500000 2500000 2500000 2.5 MB"
+    with pytest.raises(TemplateError):
+        renderer("{{ '%*d' % (amount, 1) }}").render("user_turn", amount=2_500_000)
+    with pytest.raises(TemplateError):
+        renderer("{{ '{:{w}}'.format(1, w=amount) }}").render("user_turn", amount=2_500_000)
