@@ -79,7 +79,7 @@ def main() -> None:
     base = measure(lambda: preview_prompts(plan, job), args.repeat)
     line("baseline: one job's prompts", base, base)
     for name, source in HOSTILE.items():
-        def hostile(source=source):
+        def hostile(source=source, name=name):
             try:
                 PromptRenderer((ir.Template("t", source, "spec", "h"),)).render("t")
             except TemplateError:
