@@ -121,10 +121,10 @@ def _check_args(args: Iterable, kwargs: dict, what: str, numbers: bool = True,
         _check_size(value, f"{what}: an argument", cache)
 
 
-_WIDTH = re.compile(r"\d+")
-
-
-_NESTED_WIDTH = re.compile(r"\{[^{}]*\{")  # `{:{w}}`: a width taken from the arguments
+# Where widths are written: `%-10.3s` / `%*d` (printf) and `{:>10}` / `{:{w}}` (format).
+_PRINTF_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[a-zA-Z%]")
+_BRACE_SPEC = re.compile(r"\{[^{}]*?:((?:[^{}]|\{[^{}]*\})*)\}")
+_DIGITS = re.compile(r"\d+")
 
 # Callables and filters whose number arguments are widths or counts (what they build grows
 # with them); everywhere else a number is data (a seed, an amount) and may be any size.
@@ -132,15 +132,20 @@ _SIZED_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "safe_range", "
 _SIZED_FILTERS = frozenset({"center", "indent", "truncate", "wordwrap", "batch", "slice"})
 
 
-def _format_estimate(fmt: str, args: Iterable, kwargs: dict) -> int:
-    """Upper estimate of a `%` or `str.format` result: its text, every argument, every
-    width written in the format string, and (when a width can come from the arguments:
+def _format_estimate(fmt: str, args: Iterable, kwargs: dict, printf: bool) -> int:
+    """Upper estimate of a `%` (printf) or `str.format` result: its text, every argument,
+    every width its format specs write, and (when a width can come from the arguments:
     `%*d`, `{:{w}}`) every positive integer argument."""
     values = list(args) + list(kwargs.values())
-    if any(len(w) >= 12 for w in _WIDTH.findall(fmt)):
+    if printf:
+        specs = [g for m in _PRINTF_SPEC.finditer(fmt) for g in m.groups() if g]
+    else:
+        specs = [m.group(1) for m in _BRACE_SPEC.finditer(fmt)]
+    numbers = [d for spec in specs for d in _DIGITS.findall(spec)]
+    if any(len(d) >= 12 for d in numbers):
         return MAX_CHARS + 1
-    widths = sum(int(w) for w in _WIDTH.findall(fmt))
-    if "*" in fmt or _NESTED_WIDTH.search(fmt):
+    widths = sum(int(d) for d in numbers)
+    if any("*" in spec or "{" in spec for spec in specs):
         widths += sum(v for v in values if isinstance(v, int) and not isinstance(v, bool)
                       and v > 0)
     return len(fmt) + widths + sum(weight(v) for v in values)
@@ -155,7 +160,7 @@ def _amplified(obj, args: tuple, kwargs: dict) -> int | None:
         return None
     if name in ("format", "format_map"):
         mapping = args[0] if name == "format_map" and args else {}
-        return _format_estimate(owner, args, {**kwargs, **dict(mapping)})
+        return _format_estimate(owner, args, {**kwargs, **dict(mapping)}, printf=False)
     if name == "replace" and len(args) >= 2:
         old, new = str(args[0]), str(args[1])
         hits = owner.count(old) if old else len(owner) + 1
@@ -275,8 +280,8 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
                     raise TemplateLimit(f"`*` would build more than {MAX_CHARS:,} characters")
         elif operator == "%" and isinstance(left, str):
             args = right if isinstance(right, tuple) else (right,)
-            if _format_estimate(left, args, right if isinstance(right, dict) else {}) \
-                    > MAX_CHARS:
+            if _format_estimate(left, args, right if isinstance(right, dict) else {},
+                                printf=True) > MAX_CHARS:
                 raise TemplateLimit(f"`%` would build more than {MAX_CHARS:,} characters")
         elif operator == "+" and not isinstance(left, (int, float)) \
                 and weight(left) + weight(right) > MAX_CHARS:
@@ -369,7 +374,7 @@ def _tojson_estimate(value, indent=None, **_):
 
 
 def _format_filter_estimate(value, *args, **kwargs):
-    return _format_estimate(str(value), args, kwargs)
+    return _format_estimate(str(value), args, kwargs, printf=True)
 
 
 # Filters whose output can be much larger than their input: estimated before they run.

@@ -150,9 +150,12 @@ def test_a_deeply_nested_override_is_a_syntax_diagnostic(tmp_path):
 
 def test_large_numbers_are_data_unless_they_are_widths():
     source = ("{{ '{:,}'.format(amount) }} {{ '%d' % amount }} {{ '%d'|format(amount) }} "
-              "{{ amount|round }} {{ [amount, 1]|max }} {{ amount|filesizeformat }}")
-    out = renderer(source).render("user_turn", amount=2_500_000)
-    assert out == "2,500,000 2500000 2500000 2500000 2500000 2.5 MB"
+              "{{ amount|round }} {{ [amount, 1]|max }} {{ amount|filesizeformat }} "
+              "{{ 'Call {} on 18005550199'.format(who) }} {{ 'Call %s on 18005550199' % who }} "
+              "{{ '{:>6}|%-5s|'.format('ab') }}")
+    out = renderer(source).render("user_turn", amount=2_500_000, who="Ana")
+    assert out == "2,500,000 2500000 2500000 2500000 2500000 2.5 MB Call Ana on 18005550199 " \
+                  "Call Ana on 18005550199     ab|%-5s|"
     with pytest.raises(TemplateError):
         renderer("{{ '%*d' % (amount, 1) }}").render("user_turn", amount=2_500_000)
     with pytest.raises(TemplateError):
