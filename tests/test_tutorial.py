@@ -45,11 +45,11 @@ def test_the_pieces_make_the_finished_spec():
     assert spec_at(8) == FINISHED.read_text()
 
 
-def bdsc(folder, command: str) -> str:
+def bdsc(folder, command: str, timeout: float = 300) -> str:
     """`$ command` and what the terminal shows (stdout and stderr as they interleave)."""
     argv = command.split()[1:]
     out = subprocess.run([sys.executable, "-m", "bdsl", *argv], cwd=folder, text=True,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
                          env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
     return f"$ {command}\n{out.stdout.rstrip()}"
 
@@ -122,7 +122,7 @@ def test_the_embedded_model_commands(tmp_path):
     for command in ("bdsc run coach.bds --limit 2", "bdsc export runs/first-coach -o "
                     "out/first-coach"):
         assert f"$ {command}\n" in text, command
-    run = bdsc(tmp_path, "bdsc run coach.bds --limit 2")
+    run = bdsc(tmp_path, "bdsc run coach.bds --limit 2", timeout=1800)  # minutes on a CPU
     assert "2/2 jobs done, 0 failed" in run, run
     assert "2/2 done" in bdsc(tmp_path, "bdsc status runs/first-coach")
     export = bdsc(tmp_path, "bdsc export runs/first-coach -o out/first-coach")
