@@ -23,12 +23,13 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 setup: $(VENV)/.installed
 
+# Every step must succeed: a failed export fails the demo (no `-` prefix hiding it).
 demo: setup
 	$(BIN)/bdsc check $(SPEC)
 	$(BIN)/bdsc compile $(SPEC)
 	$(BIN)/bdsc run $(SPEC) --out $(RUN) --limit 1
 	@# the training file: approved or not-yet-reviewed conversations that passed their gates
-	-$(BIN)/bdsc export $(RUN) --format openai -o $(RUN)/openai --include-unreviewed
+	$(BIN)/bdsc export $(RUN) --format openai -o $(RUN)/openai --include-unreviewed
 
 test: setup
 	$(BIN)/ruff check bdsl compiler tui tests bench

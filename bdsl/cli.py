@@ -39,6 +39,10 @@ COMMANDS = {
 }
 
 
+# Commands that compile a spec: each gets `--allow-outside` (imports may leave the project).
+SPEC_COMMANDS = ("check", "compile", "plan", "run", "diff", "gate", "import", "lsp")
+
+
 class LazyGroup(click.Group):
     def invoke(self, ctx):
         try:
@@ -73,7 +77,12 @@ class LazyGroup(click.Group):
         if target is None or not _available(target):
             return None
         module, attr = target.split(":")
-        return getattr(importlib.import_module(module), attr)
+        command = getattr(importlib.import_module(module), attr)
+        if name in SPEC_COMMANDS:
+            from bdsl.commands._common import allow_outside_option
+
+            allow_outside_option(command)
+        return command
 
 
 def _available(target: str) -> bool:

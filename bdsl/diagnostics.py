@@ -72,7 +72,7 @@ def render_one(d: Diagnostic, sources: dict[str, SourceFile], color: bool = Fals
 
 def _excerpt(span: Span, src: SourceFile | None, color: bool, sev_color: str) -> list[str]:
     lines = [f"  --> {span}"]
-    if src is None:
+    if src is None or src.private:
         return lines
     text = src.line_text(span.line)
     gutter = " " * len(str(span.line))

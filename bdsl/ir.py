@@ -360,6 +360,8 @@ class ReviewPolicy:
     roles: tuple[str, ...] = ()
     require: str = "all"  # all | any: which roles must approve
     min_approvals: int = 1
+    # who may hold which role: (reviewer, roles), sorted; empty = anyone may take any role
+    reviewers: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @attrs.frozen

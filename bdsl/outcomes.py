@@ -14,6 +14,11 @@ One place defines these so gates, the review TUI and exports agree:
       stable across runs. Not sampled -> accepted_unsampled (exportable, marked
       human_reviewed=false). Sampled or needs_review -> awaiting_review until the
       policy's roles approve (`require all`: every role; `any`: one of them).
+  reviewers      A decision counts only if the policy lets that reviewer hold that role
+                 (`roles`, and `reviewers { ana: [clinical] }` when the spec lists them).
+                 One person counts once: `min_approvals` counts distinct reviewers, and
+                 `require all` needs a different reviewer approving in each role, so one
+                 person approving as clinical and as brand satisfies neither.
 """
 
 from __future__ import annotations
@@ -88,15 +93,26 @@ def sampled_for_review(job_key: str, content_hash: str, fraction: float) -> bool
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
 
 
+def may_review(policy: ir.ReviewPolicy, reviewer: str, role: str) -> bool:
+    """Whether `reviewer` may decide under `role` for a dataset with this policy."""
+    if policy.roles and role not in policy.roles:
+        return False
+    if policy.reviewers:
+        return role in dict(policy.reviewers).get(reviewer, ())
+    return True
+
+
 def review_state(store, conversation_id: int, job_key: str, content_hash: str,
                  gates: GateSummary, policy: ir.ReviewPolicy) -> ReviewState:
-    """Fold the conversation's reviews (newest decision per reviewer wins) through the policy."""
+    """Fold the conversation's reviews (newest decision per reviewer and role wins) through
+    the policy; decisions the policy does not allow are not counted."""
     from bdsl.store.reviews import read_reviews
 
     latest: dict[tuple[str, str], str] = {}
     notes, seed, edited = [], False, None
     for r in read_reviews(store, conversation_id):
-        if r.decision in ("approve", "reject", "revise"):
+        if r.decision in ("approve", "reject", "revise") and may_review(policy, r.reviewer,
+                                                                          r.role):
             latest[(r.reviewer, r.role)] = r.decision
         if r.notes:
             notes.append(r.notes)
@@ -125,13 +141,53 @@ def review_state(store, conversation_id: int, job_key: str, content_hash: str,
 
 
 def _policy_met(approvals, policy: ir.ReviewPolicy) -> bool:
+    """`approvals`: (role, reviewer) pairs the policy allows. Distinct people count."""
     if not approvals:
         return False
-    roles = {role for role, _ in approvals}
-    if len(approvals) < policy.min_approvals:
+    if len({who for _, who in approvals}) < policy.min_approvals:
         return False
     if not policy.roles:
         return True
     if policy.require == "any":
-        return bool(roles & set(policy.roles))
-    return set(policy.roles) <= roles
+        return any(role in policy.roles for role, _ in approvals)
+    return _distinct_cover(policy.roles, approvals)
+
+
+def _distinct_cover(roles, approvals) -> bool:
+    """A different reviewer for every role, each having approved in it (a bipartite
+    matching, by augmenting paths: roles and reviewers are a handful)."""
+    by_role: dict[str, set[str]] = {}
+    for role, who in approvals:
+        by_role.setdefault(role, set()).add(who)
+    holder: dict[str, str] = {}  # reviewer -> role they cover
+
+    def assign(role: str, seen: set[str]) -> bool:
+        for who in sorted(by_role.get(role, ())):
+            if who in seen:
+                continue
+            seen.add(who)
+            if who not in holder or assign(holder[who], seen):
+                holder[who] = role
+                return True
+        return False
+
+    return all(assign(role, set()) for role in dict.fromkeys(roles))
+
+
+def unmet_policy(policy: ir.ReviewPolicy) -> str:
+    """Why no set of the listed reviewers could ever satisfy the policy ("" if some can):
+    every listed reviewer approving in every role they may hold is the best case."""
+    if not policy.reviewers:
+        return ""
+    best = tuple((role, who) for who, roles in policy.reviewers for role in roles
+                 if may_review(policy, who, role))
+    if _policy_met(best, policy):
+        return ""
+    people = len({who for _, who in best})
+    if people < policy.min_approvals:
+        return (f"`min_approvals {policy.min_approvals}` needs {policy.min_approvals} "
+                f"different reviewers, and {people} may approve")
+    if policy.require == "any":
+        return "no listed reviewer may hold any of its roles"
+    return (f"`require all` needs a different reviewer for each of "
+            f"{', '.join(policy.roles)}, and the listed reviewers cannot cover them")

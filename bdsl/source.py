@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import bisect
+import os
+import stat
 from pathlib import Path
 
 import attrs
@@ -28,6 +30,9 @@ class Span:
 class SourceFile:
     path: str
     text: str
+    # outside the project root (read only under --allow-outside): diagnostics point at it
+    # but never quote its lines
+    private: bool = False
     line_starts: tuple[int, ...] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -66,25 +71,50 @@ class SourceError(Exception):
 
 
 def read_source(path: str | Path, display: str | None = None) -> SourceFile:
-    """Read a spec file strictly: UTF-8, no NUL bytes, bounded size."""
-    p = Path(path)
+    """Read a spec file strictly: a regular file, UTF-8, no NUL bytes, bounded size.
+
+    Opened without blocking and checked with fstat before reading, so a FIFO, a device or
+    a socket named `x.bds` is refused at once instead of hanging the reader (or streaming
+    /dev/zero into memory); at most MAX_SOURCE_BYTES + 1 bytes are ever read."""
     name = display or str(path)
     try:
-        data = p.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         raise SourceError("E001", f"file not found: {name}") from None
     except IsADirectoryError:
         raise SourceError("E001", f"{name} is a directory, not a spec file") from None
     except OSError as exc:
         raise SourceError("E001", f"cannot read {name}: {exc.strerror}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise SourceError("E001", f"{name} is a directory, not a spec file")
+        if not stat.S_ISREG(mode):
+            raise SourceError("E001", f"{name} is not a regular file (it is a {_kind(mode)}); "
+                              "specs and tables must be ordinary files")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_SOURCE_BYTES + 1)
+    except OSError as exc:
+        raise SourceError("E001", f"cannot read {name}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
     return decode_source(data, name)
+
+
+def _kind(mode: int) -> str:
+    for test, label in ((stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "character device"),
+                        (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return label
+    return "special file"
 
 
 def decode_source(data: bytes, name: str) -> SourceFile:
     if len(data) > MAX_SOURCE_BYTES:
         raise SourceError(
             "E004",
-            f"{name} is {len(data) / 1e6:.1f} MB; specs are limited to {MAX_SOURCE_BYTES // 2**20} MiB",
+            f"{name} is larger than {MAX_SOURCE_BYTES // 2**20} MiB, the limit for a spec file",
             hint="move large tables into a YAML file and import it",
         )
     nul = data.find(b"\0")

@@ -90,14 +90,30 @@ class Run:
         return [e for e in self.entries if e.billed]
 
     @property
+    def requests(self) -> list:
+        """Requests of the conversations: bdsc's preflight probe (one per model and run,
+        which the plain script has no reason to make) left out."""
+        from bdsl.engine.preflight import PROBE_TEXT
+        from bdsl.testing.mock_replies import message_text
+
+        return [e for e in self.entries if not e.body
+                or not any(PROBE_TEXT in message_text(m) for m in e.body.get("messages", []))]
+
+    @property
+    def work(self) -> list:
+        """Billed calls of the conversations."""
+        return [e for e in self.requests if e.billed]
+
+    @property
     def calls(self) -> int:
-        return len(self.billed)
+        return len(self.work)
 
     @property
     def span_s(self) -> float:
-        if not self.entries:
+        seen = self.requests
+        if not seen:
             return math.nan
-        return max(e.finished for e in self.entries) - min(e.started for e in self.entries)
+        return max(e.finished for e in seen) - min(e.started for e in seen)
 
 
 # --- the spec ------------------------------------------------------------------------------
@@ -193,13 +209,9 @@ def dependencies(run: Run) -> list[dict]:
     """The billed requests of a run as a graph: each waits for every earlier-answered
     request whose reply text its messages contain; conversations are the connected parts.
     Raises when the graph does not have one part per conversation."""
-    from bdsl.engine.preflight import PROBE_TEXT
     from bdsl.testing.mock_replies import message_text, reply_text
 
-    # bdsc's preflight probe (one per model and run) is not part of any conversation
-    billed = sorted((e for e in run.billed
-                     if not any(PROBE_TEXT in message_text(m) for m in e.body["messages"])),
-                    key=lambda e: e.started)
+    billed = sorted(run.work, key=lambda e: e.started)
     replies = {e.seq: reply_text(e.body) for e in billed}
     by_finish = sorted(billed, key=lambda e: e.finished)
     finish_times = [e.finished for e in by_finish]
@@ -289,7 +301,7 @@ def marginal_cpu(run: Run, base: Run) -> float:
 
 
 def same_calls(a: Run, b: Run) -> bool:
-    return Counter(e.body_hash for e in a.billed) == Counter(e.body_hash for e in b.billed)
+    return Counter(e.body_hash for e in a.work) == Counter(e.body_hash for e in b.work)
 
 
 def report(s: Settings, single: dict[str, Run], rows: list[tuple[Run, Run]],

@@ -2,24 +2,29 @@
 
 A dataset's axes (users x arcs x topics x cultures) multiply into cells; `exclude`
 blocks and cultures' taboo topics remove cells; `sample N` keeps a seeded subset.
-Incompatible combinations are errors here, before any job exists.
+Incompatible combinations are errors here, before any job exists, and so is a dataset
+asking for more than `max_jobs` jobs: counted from the axis sizes (compiler/job_count.py)
+before the matrix is walked.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import re
 
 import attrs
 
-from bdsl import ir
+from bdsl import ast, ir
 from bdsl.compiler.elaborate import DatasetDecl, Elaborator
+from bdsl.compiler.job_count import DEFAULT_MAX_JOBS, MAX_MATRIX_CELLS, JobCount, count_jobs
 from bdsl.compiler.resolve import Symbol
 from bdsl.compiler.schema import AXES
 from bdsl.compiler.values import INVALID
 from bdsl.diagnostics import Diagnostic, error, warning
 from bdsl.kinds import JOB_KINDS, JobKind, Protocol, RuleKind, infer_job_kind
+from bdsl.outcomes import unmet_policy
 
 KNOWN_LOCAL_MODELS = ("smollm2",)
 
@@ -120,12 +125,7 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
                 if op != gate.op:
                     ops.append((gate.name, op))
         gates.append(gate)
-    review_v = v.get("review") or {}
-    review = ir.ReviewPolicy(review_v.get("sample") or 0.0, tuple(review_v.get("roles") or ()),
-                             review_v.get("require") or "all", review_v.get("min_approvals") or 1)
-    if review.sample > 0 and not review.roles:
-        diags.append(error("E247", "review samples conversations but names no reviewer `roles`",
-                           span("review"), hint="e.g. review { sample 20%, roles [clinical] }"))
+    review = _review_policy(v.get("review") or {}, fields, span, diags)
     model = _model(v, span, diags)
     budget_v = v.get("budget") or {}
     budget = ir.Budget(budget_v.get("usd"), budget_v.get("tokens"))
@@ -149,8 +149,13 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
     if sum(1 for x in diags if x.is_error) > n_before or assistant is None or any(
             None in ents for _, ents in axes):
         return None
+    if not _within_bounds(d, el, axes, methodology, seeds, variations, per_cell, span, diags):
+        return None
     cells, total, excluded, unsampled = _cells(axes, d, el, seed, span, diags)
     if cells is None:
+        return None
+    if not _sampled_within_bounds(d, el, axes, cells, methodology, seeds, variations,
+                                  per_cell, span, diags):
         return None
     return DatasetSetup(
         name=el.name(sym), kind=kind, model=model, judge_model=v.get("judge_model") or model.name,
@@ -164,6 +169,47 @@ def setup_dataset(d: DatasetDecl, el: Elaborator, all_strategies: list[Symbol],
         annotate=v.get("annotate") or "both", annotate_model=v.get("annotate_model") or "",
         annotate_mode=v.get("annotate_mode") or "per_message",
         endpoint=_endpoint(v.get("endpoint"), span, diags))
+
+
+def _review_policy(review_v: dict, fields, span, diags) -> ir.ReviewPolicy:
+    reviewers = tuple(sorted((who, tuple(dict.fromkeys(roles)))
+                             for who, roles in (review_v.get("reviewers") or {}).items()))
+    approvals = review_v.get("min_approvals")
+    review = ir.ReviewPolicy(review_v.get("sample") or 0.0, tuple(review_v.get("roles") or ()),
+                             review_v.get("require") or "all",
+                             1 if approvals is None else approvals, reviewers)
+    if review.sample > 0 and not review.roles:
+        diags.append(error("E247", "review samples conversations but names no reviewer `roles`",
+                           span("review"), hint="e.g. review { sample 20%, roles [clinical] }"))
+    block = fields["review"][-1].value if "review" in fields else None
+    listed = block.get("reviewers") if isinstance(block, ast.Block) else None
+    for who, roles in reviewers:
+        for role in roles:
+            if role not in review.roles:
+                diags.append(error(
+                    "E254", f"reviewer `{who}` is given the role `{role}`, which the review "
+                    "policy's `roles` does not name", _reviewer_span(listed, who, span),
+                    hint="roles: " + (", ".join(review.roles) or "none; add `roles [...]`")))
+    if review.min_approvals < 1:
+        diags.append(error("E221", "`min_approvals` must be at least 1", span("review")))
+    elif not any(d.code == "E254" for d in diags):
+        why = unmet_policy(review)
+        if why:
+            diags.append(error("E255", f"the review policy can never be met: {why}",
+                               _reviewer_span(listed, None, span),
+                               hint="one person counts once, whatever roles they hold; list "
+                                    "more reviewers or ask for fewer approvals"))
+    return review
+
+
+def _reviewer_span(listed, who, span):
+    if listed is None:
+        return span("review")
+    if who is not None and isinstance(listed.value, ast.Block):
+        field = listed.value.get(who)
+        if field is not None:
+            return field.value.span
+    return listed.key.span
 
 
 def _item_span(fields, key, sym):
@@ -273,22 +319,91 @@ def _model(v, span, diags) -> ir.ModelConfig:
     return ir.ModelConfig(name, params.get("temperature"), mt, params.get("top_p"))
 
 
-def _cells(axes, d: DatasetDecl, el: Elaborator, seed: int, span, diags):
+def _excludes(d: DatasetDecl, el: Elaborator) -> list[dict[str, set[str]]]:
+    return [{axis: {el.get(s).name for s in syms} for axis, syms in block.items()}
+            for block, _mods, _field in d.values.get("exclude") or ()]
+
+
+def _max_jobs(d: DatasetDecl) -> int:
+    limit = d.values.get("max_jobs")
+    return DEFAULT_MAX_JOBS if limit is None else limit
+
+
+def _within_bounds(d, el, axes, methodology, seeds, variations, per_cell, span, diags) -> bool:
+    """The job count from the axis sizes against `max_jobs`, before the matrix is walked;
+    and a matrix small enough to walk (exclusions and sampling visit every cell)."""
+    limit = _max_jobs(d)
+    if limit < 1:
+        diags.append(error("E221", "`max_jobs` must be at least 1", span("max_jobs")))
+        return False
+    count = count_jobs(axes, _excludes(d, el), is_taboo, d.values.get("sample"), per_cell,
+                       bool(methodology and methodology.novel_scenarios), len(seeds),
+                       variations)
+    if count.jobs > limit:
+        diags.append(_too_many_jobs(d, el, count, limit, span))
+        return False
+    walkable = max(MAX_MATRIX_CELLS, limit)
+    if count.total_cells > walkable:
+        diags.append(error(
+            "E242", f"dataset `{el.name(d.symbol)}` has a matrix of {count.total_cells:,} cells "
+            f"({count.matrix()}); exclusions and "
+            f"sampling visit every cell, and the limit is {walkable:,}",
+            span("sample") if "sample" in d.fields else d.symbol.node.name.span,
+            hint="split the dataset or list fewer values on its axes; `max_jobs N` also "
+                 "raises this limit to N"))
+        return False
+    return True
+
+
+def _sampled_within_bounds(d, el, axes, cells, methodology, seeds, variations, per_cell,
+                           span, diags) -> bool:
+    """The exact count once the sample is drawn (`sample N%` was an expectation before)."""
+    sample = d.values.get("sample")
+    if sample is None or sample[0] != "share":
+        return True
+    limit = _max_jobs(d)
     names = [axis for axis, _ in axes]
-    product = list(itertools.product(*[ents for _, ents in axes])) if axes else [()]
-    total = len(product)
-    excludes = []
-    for block, _mods, _field in d.values.get("exclude") or ():
-        rule = {axis: {el.get(s).name for s in syms} for axis, syms in block.items()}
-        excludes.append(rule)
+    rests = {tuple(e.name for a, e in zip(names, cell, strict=True) if a != "topics")
+             for cell in cells}
+    novel = len(rests) * per_cell if methodology and methodology.novel_scenarios else 0
+    jobs = len(cells) * per_cell + novel + (len(seeds) * variations if variations else 0)
+    if jobs <= limit:
+        return True
+    sizes = tuple((axis, len(ents)) for axis, ents in axes)
+    total = math.prod(n for _, n in sizes)
+    count = JobCount(sizes, total, total, len(cells), per_cell, novel,
+                     len(seeds) * variations if variations else 0, False)
+    diags.append(_too_many_jobs(d, el, count, limit, span))
+    return False
+
+
+def _too_many_jobs(d, el, count: JobCount, limit: int, span):
+    name = el.name(d.symbol)
+    return error("E249", f"dataset `{name}` would have {count.jobs:,} jobs ({count.explain()}); "
+                 f"the limit is {limit:,}",
+                 span("max_jobs") if "max_jobs" in d.fields else d.symbol.node.name.span,
+                 hint="shrink the matrix (`sample`, `exclude`, a smaller `per_cell`), or raise "
+                      "the limit with `max_jobs N` in the dataset")
+
+
+def _cells(axes, d: DatasetDecl, el: Elaborator, seed: int, span, diags):
+    # Walked lazily (_within_bounds has bounded its size), with the per-cell tests reduced
+    # to tuple lookups: a million-cell matrix is walked in about a second.
+    product = itertools.product(*[ents for _, ents in axes]) if axes else [()]
+    total = math.prod(len(ents) for _, ents in axes)
+    at = {axis: i for i, (axis, _) in enumerate(axes)}
+    rules = [[(at[axis], allowed) for axis, allowed in rule.items()]
+             for rule in _excludes(d, el) if rule and all(axis in at for axis in rule)]
+    taboo: set[tuple[int, int]] = set()
+    if "topics" in at and "cultures" in at:
+        topics, cultures = axes[at["topics"]][1], axes[at["cultures"]][1]
+        taboo = {(id(t), id(c)) for t in topics for c in cultures if is_taboo(t, c)}
+    t_at, c_at = at.get("topics"), at.get("cultures")
     kept, taboo_hits = [], 0
     for cell in product:
-        by_axis = dict(zip(names, cell, strict=True))
-        if any(all(by_axis.get(axis) is not None and by_axis[axis].name in allowed
-                   for axis, allowed in rule.items()) for rule in excludes if rule):
+        if rules and any(all(cell[i].name in allowed for i, allowed in rule) for rule in rules):
             continue
-        culture, topic = by_axis.get("cultures"), by_axis.get("topics")
-        if culture is not None and topic is not None and is_taboo(topic, culture):
+        if taboo and (id(cell[t_at]), id(cell[c_at])) in taboo:
             taboo_hits += 1
             continue
         kept.append(cell)
@@ -308,8 +423,8 @@ def _cells(axes, d: DatasetDecl, el: Elaborator, seed: int, span, diags):
         diags.append(error("E221", f"`sample` must be between 1 and {len(kept)} (the cells left)",
                            span("sample"), hint="or sample a share of the cells, e.g. 30%"))
         return None, total, excluded, 0
-    name = el.name(d.symbol)
-    rank = {id(cell): sample_rank(seed, name, [e.name for e in cell]) for cell in kept}
+    ranker = sample_ranker(seed, el.name(d.symbol))
+    rank = {id(cell): ranker([e.name for e in cell]) for cell in kept}
     if how == "share":
         chosen = [c for c in kept if rank[id(c)] < amount]
     else:
@@ -326,5 +441,15 @@ def sample_rank(seed: int, dataset: str, cell: list[str]) -> float:
     """A cell's place in [0, 1) for `sample`: a hash of the seed, the dataset and the cell
     alone, so adding or removing other cells never changes whether this one is drawn
     (a share keeps every sampled cell as the matrix grows)."""
-    digest = hashlib.sha256(f"sample|{seed}|{dataset}|{'/'.join(cell)}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
+    return sample_ranker(seed, dataset)(cell)
+
+
+def sample_ranker(seed: int, dataset: str):
+    """`sample_rank` for one dataset, hashing the shared prefix once."""
+    prefix = hashlib.sha256(f"sample|{seed}|{dataset}|".encode())
+
+    def rank(cell: list[str]) -> float:
+        h = prefix.copy()
+        h.update("/".join(cell).encode())
+        return int.from_bytes(h.digest()[:8], "big") / 2**64
+    return rank

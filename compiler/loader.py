@@ -4,6 +4,11 @@ Modules are keyed by "std.<name>" or by absolute path. Import cycles, missing
 files and unknown stdlib modules are diagnostics at the import that caused them.
 Stdlib modules are loaded on demand (imported, or named as `std.x.y` anywhere),
 plus the prelude that every spec sees.
+
+File imports stay inside the project root: the git work tree holding the root spec, or
+the root spec's folder when it is in no repository. An import that leaves it (absolute,
+`..`, or through a symlink) is an error unless the caller allows it (`--allow-outside`);
+a file read from outside is marked private, so diagnostics never quote its lines.
 """
 
 from __future__ import annotations
@@ -38,6 +43,9 @@ class ModuleGraph:
     root: str
     modules: dict[str, LoadedModule]
     diagnostics: list[Diagnostic]
+    project: Path | None = None  # imports must resolve inside this folder
+    allow_outside: bool = False
+    root_unreadable: bool = False  # the root spec itself could not be read
 
     @property
     def sources(self) -> dict[str, SourceFile]:
@@ -63,16 +71,30 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def load_graph(root_path: str | Path, root_text: str | None = None) -> ModuleGraph:
-    """Load the root spec and everything reachable from it."""
-    graph = ModuleGraph(root="", modules={}, diagnostics=[])
+def project_root(spec: Path) -> Path:
+    """The git work tree holding `spec` (nearest folder above it with a `.git`), else the
+    spec's own folder. Found by looking, not by running git, so `check` stays fast."""
+    folder = spec.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
+def load_graph(root_path: str | Path, root_text: str | None = None, *,
+               allow_outside: bool = False, project: str | Path | None = None) -> ModuleGraph:
+    """Load the root spec and everything reachable from it. `project` overrides the
+    project root (e.g. a tree exported from git); `allow_outside` lifts the confinement."""
+    graph = ModuleGraph(root="", modules={}, diagnostics=[], allow_outside=allow_outside)
     root = Path(root_path).resolve()
     graph.root = str(root)
+    graph.project = Path(project).resolve() if project is not None else project_root(root)
     try:
         src = (decode_source(root_text.encode(), display_path(root)) if root_text is not None
                else read_source(root, display_path(root)))
     except SourceError as exc:
         graph.diagnostics.append(error(exc.code, exc.message, None, exc.hint))
+        graph.root_unreadable = exc.code == "E001"
         return graph
     _load_file(graph, str(root), src, stack=[])
     for name in PRELUDE:
@@ -109,6 +131,11 @@ def _load_import(graph: ModuleGraph, importer: LoadedModule, imp: ast.Import,
     base = Path(importer.key).parent
     target = (base / imp.target).resolve()
     key = str(target)
+    outside = _outside(graph, base, imp.target, target)
+    if outside and not graph.allow_outside:
+        graph.diagnostics.append(error("E306", f"cannot import `{imp.target}`: {outside}",
+                                       imp.target_span, hint=_OUTSIDE_HINT))
+        return None
     if key in stack:
         cycle = " -> ".join(display_path(Path(k)) for k in stack[stack.index(key):] + [key])
         graph.diagnostics.append(error("E302", f"import cycle: {cycle}", imp.target_span,
@@ -123,10 +150,12 @@ def _load_import(graph: ModuleGraph, importer: LoadedModule, imp: ast.Import,
         return None
     try:
         src = read_source(target, display_path(target))
+        if outside:
+            src = attrs.evolve(src, private=True)
     except SourceError as exc:
         hint = exc.hint
-        if exc.code == "E001" and target.parent.is_dir():
-            near = did_you_mean(target.name, [p.name for p in target.parent.iterdir()])
+        if exc.code == "E001":
+            near = did_you_mean(target.name, _names_in(target.parent))
             hint = f"did you mean `{near}`?" if near else hint
         graph.diagnostics.append(error("E301" if exc.code == "E001" else exc.code,
                                        f"cannot import `{imp.target}`: {exc.message}",
@@ -134,6 +163,32 @@ def _load_import(graph: ModuleGraph, importer: LoadedModule, imp: ast.Import,
         return None
     _load_file(graph, key, src, stack)
     return key
+
+
+def _names_in(folder: Path) -> list[str]:
+    try:
+        return [p.name for p in folder.iterdir()]
+    except OSError:  # missing or unreadable folder: no suggestion
+        return []
+
+
+_OUTSIDE_HINT = ("imports stay inside the project root (the git repository holding the spec, "
+                 "or the spec's folder); copy the file into the project, or pass "
+                 "--allow-outside if you trust it")
+
+
+def _outside(graph: ModuleGraph, base: Path, written: str, target: Path) -> str:
+    """Why `target` is outside the project root ("" when it is inside). Decided on paths
+    alone: nothing outside is opened or even tested for existence."""
+    project = graph.project
+    if project is None or target.is_relative_to(project):
+        return ""
+    where = f"the project root is {display_path(project)}"
+    if Path(os.path.normpath(base / written)).is_relative_to(project):
+        return f"it is a symlink to a file outside the project ({where})"
+    if Path(written).is_absolute():
+        return f"an absolute path outside the project ({where})"
+    return f"it leaves the project ({where})"
 
 
 def _load_std(graph: ModuleGraph, name: str, imp: ast.Import | None,

@@ -20,6 +20,7 @@ from bdsl.compiler.loader import load_graph
 from bdsl.compiler.lower import Lowerer, with_hash
 from bdsl.compiler.resolve import Symbols
 from bdsl.compiler.spec_info import read_spec_info, read_templates
+from bdsl.compiler.trial_render import trial_render
 from bdsl.compiler.values import INVALID
 from bdsl.diagnostics import Diagnostic, error, sort_key
 from bdsl.serialize import canonical_hash, to_data
@@ -31,25 +32,28 @@ class CompileResult:
     plan: ir.Plan | None
     diagnostics: tuple[Diagnostic, ...]
     sources: dict[str, SourceFile]
+    unreadable: bool = False  # the spec itself could not be read (missing, a directory...)
 
     @property
     def ok(self) -> bool:
         return not any(d.is_error for d in self.diagnostics)
 
 
-def check_path(path: str | Path, text: str | None = None) -> CompileResult:
-    return _run(path, text, lower=False)
+def check_path(path: str | Path, text: str | None = None, *, allow_outside: bool = False,
+               project: str | Path | None = None) -> CompileResult:
+    return _run(path, text, False, allow_outside, project)
 
 
-def compile_path(path: str | Path, text: str | None = None) -> CompileResult:
-    return _run(path, text, lower=True)
+def compile_path(path: str | Path, text: str | None = None, *, allow_outside: bool = False,
+                 project: str | Path | None = None) -> CompileResult:
+    return _run(path, text, True, allow_outside, project)
 
 
-def _run(path, text, lower: bool) -> CompileResult:
-    graph = load_graph(path, text)
+def _run(path, text, lower: bool, allow_outside: bool, project) -> CompileResult:
+    graph = load_graph(path, text, allow_outside=allow_outside, project=project)
     diags: list[Diagnostic] = list(graph.diagnostics)
     if not graph.modules:
-        return CompileResult(None, tuple(diags), graph.sources)
+        return CompileResult(None, tuple(diags), graph.sources, graph.root_unreadable)
     symbols = Symbols(graph)
     diags.extend(symbols.diagnostics)
     el = Elaborator(symbols, diags)
@@ -62,6 +66,7 @@ def _run(path, text, lower: bool) -> CompileResult:
             if v is not INVALID:
                 overrides.append((sym.name, v["source"], sym.node))
     templates = read_templates(overrides, diags)
+    override_spans = {name: _source_span(decl) for name, _source, decl in overrides}
     regulation_ids = {r.id for r in spec.regulations}
     _check_regulation_refs(el, regulation_ids, diags)
 
@@ -112,7 +117,18 @@ def _run(path, text, lower: bool) -> CompileResult:
     plan = attrs.evolve(plan, plan_hash=canonical_hash(
         [spec_hash, [j.content_hash for j in jobs], [j.gates_hash for j in jobs],
          to_data(plan.datasets)]))
+    trial = trial_render(plan, override_spans)
+    if trial:
+        return CompileResult(None, tuple(sorted(diags + trial, key=sort_key)), graph.sources)
     return CompileResult(plan, tuple(diags), graph.sources)
+
+
+def _source_span(decl: ast.Decl):
+    """Where a `template` declaration's source text is written."""
+    if decl.positional:
+        return decl.positional[0].span
+    field = decl.body.get("source") if decl.body else None
+    return field.value.span if field is not None else decl.name.span
 
 
 def _perspective(el: Elaborator, name: str) -> ir.Perspective:

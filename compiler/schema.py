@@ -170,6 +170,8 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
         F("compliance", "list:ref:compliance"), F("panel", "ref:panel"),
         F("methodology", "ref:methodology"), F("curriculum", "ref:curriculum"),
         F("per_cell", "int"), F("seed", "int"),
+        F("max_jobs", "int", doc="the most jobs the dataset may have (default 100000); "
+          "`bdsc check` counts them from the axis sizes"),
         F("sample", "sample", doc="a share of the cells (30%: stable as the matrix grows) "
           "or a count (the N cells ranked first by a seeded hash)"),
         F("exclude", "block:exclude", repeat=True), F("gates", "list:gate_use"),
@@ -193,7 +195,10 @@ KINDS: dict[str, KindSpec] = {k.name: k for k in (
 BLOCKS: dict[str, tuple[FieldSpec, ...]] = {
     "params": (F("temperature", "num"), F("max_tokens", "int"), F("top_p", "unit")),
     "review": (F("sample", "percent"), F("roles", "list:word"),
-               F("require", "choice:all|any"), F("min_approvals", "int")),
+               F("require", "choice:all|any"), F("min_approvals", "int"),
+               F("reviewers", "map:list:word", doc="who may hold which role, e.g. "
+                 "{ ana: [clinical, brand], bo: [compliance] }; without it anyone may take "
+                 "any of the `roles`")),
     "budget": (F("usd", "num"), F("tokens", "int")),
     "endpoint": (F("api_base", "str"), F("api_key_env", "str"), F("deployments", "list:str")),
     "exclude": (F("users", "list:ref:persona"), F("arcs", "list:ref:arc"),

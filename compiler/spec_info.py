@@ -111,6 +111,11 @@ def _jinja_error(source: str, decl: ast.Decl, diags: list[Diagnostic]) -> bool:
                            f"(template line {exc.lineno})", value.span,
                            hint="templates are jinja2: {{ variable }}, {% if %}...{% endif %}"))
         return True
+    except RecursionError:
+        value = decl.positional[0] if decl.positional else decl
+        diags.append(error("E261", f"template `{decl.name.text}` is nested too deeply to "
+                           "parse", value.span, hint="split it into simpler expressions"))
+        return True
     return False
 
 

@@ -6,6 +6,10 @@
 
 Each record becomes a declaration with the same meaning (and the same checks) as
 if it were written in .bds; spans point at the YAML so errors land on the right line.
+
+Anchors and aliases work, within a bound: the table may expand to at most
+MAX_EXPANDED_VALUES values, so a kilobyte "billion laughs" alias bomb is refused at the
+alias that crosses it (E113) instead of being walked for minutes and gigabytes.
 """
 
 from __future__ import annotations
@@ -17,15 +21,74 @@ from bdsl.compiler.schema import BLOCKS, KINDS
 from bdsl.diagnostics import Diagnostic, error
 from bdsl.source import SourceFile
 
+MAX_EXPANDED_VALUES = 100_000  # values after aliases are expanded (a real table: hundreds)
+
+
+class _AliasBomb(Exception):
+    def __init__(self, mark, expanded: int):
+        self.mark, self.expanded = mark, expanded
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """Composes the node graph (aliases share nodes, so composing is cheap) while counting
+    what the aliases would expand to; stops at the alias that takes it over the bound."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.expanded = 0
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent, index):
+        alias = self.check_event(yaml.AliasEvent)
+        mark = self.peek_event().start_mark if alias else None
+        node = super().compose_node(parent, index)
+        size = self._size(node)
+        self.expanded += size if alias else 1
+        if self.expanded > MAX_EXPANDED_VALUES:
+            raise _AliasBomb(mark or node.start_mark, self.expanded)
+        return node
+
+    def _size(self, node) -> int:
+        """Values under `node` once every alias inside it is expanded (memoized per node;
+        children are composed before their parent, so their sizes are known)."""
+        known = self._sizes.get(id(node))
+        if known is not None:
+            return known
+        if isinstance(node, yaml.SequenceNode):
+            size = 1 + sum(self._size(n) for n in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            size = 1 + sum(self._size(k) + self._size(v) for k, v in node.value)
+        else:
+            size = 1
+        self._sizes[id(node)] = size
+        return size
+
+
+def _compose(text: str):
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
 
 def yaml_to_module(src: SourceFile) -> tuple[ast.Module | None, list[Diagnostic]]:
     try:
-        root = yaml.compose(src.text, Loader=yaml.SafeLoader)
+        root = _compose(src.text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         offset = mark.index if mark is not None else 0
         problem = getattr(exc, "problem", None) or str(exc)
         return None, [error("E110", f"invalid YAML: {problem}", src.span(offset, offset + 1))]
+    except _AliasBomb as exc:
+        at = exc.mark.index
+        return None, [error("E113", f"YAML aliases expand this table to more than "
+                            f"{MAX_EXPANDED_VALUES:,} values", src.span(at, at + 1),
+                            hint="an alias of an alias of ... multiplies (a \"billion laughs\" "
+                                 "bomb); write the values out, or alias less deeply")]
+    except RecursionError:
+        return None, [error("E110", "invalid YAML: nested too deeply", src.span(0, 1),
+                            hint="flatten the table: records of fields, lists of values")]
     whole = src.span(0, len(src.text))
     if root is None:
         return ast.Module(src.path, (), whole), []

@@ -43,7 +43,8 @@ class ReviewApp(App):
         self.rows = load_queue(self.store, self.plan)
 
     def visible_rows(self):
-        return apply_filter(self.rows, self.filters, self.role, self.pending_only)
+        return apply_filter(self.rows, self.filters, self.role, self.pending_only,
+                            self.reviewer)
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.reviewer} ({self.role})"
@@ -55,10 +56,16 @@ class ReviewApp(App):
         return (f"{self.role}: {approved} approved · {waiting} awaiting review · "
                 f"{len(self.rows)} conversations")
 
-    def decide(self, row, decision: str, notes: str = "", seed: bool = False, edited=None):
-        actions.record(self.store, row.conv.id, self.reviewer, self.role, decision, notes, seed,
-                       edited)
+    def decide(self, row, decision: str, notes: str = "", seed: bool = False,
+               edited=None) -> bool:
+        try:
+            actions.record(self.store, row.conv.id, self.reviewer, self.role, decision, notes,
+                           seed, edited, policy=row.policy)
+        except actions.NotAllowed as e:
+            self.notify(str(e), severity="error")
+            return False
         self.reload()
+        return True
 
 
 class QueueScreen(Screen):
@@ -181,8 +188,8 @@ class ConversationScreen(Screen):
         self.app.pop_screen()
 
     def _decide(self, decision: str, notes: str = "", **kw) -> None:
-        self.app.decide(self.row, decision, notes, **kw)
-        self.notify(f"{decision} recorded")
+        if self.app.decide(self.row, decision, notes, **kw):
+            self.notify(f"{decision} recorded")
         self.render_row()
 
     def action_approve(self) -> None:
@@ -209,8 +216,13 @@ class ConversationScreen(Screen):
 
         def save(text):
             if text is not None and text != current:
-                actions.edit_turn(self.app.store, self.row.conv, turn.seq, text, self.app.reviewer,
-                                  self.app.role, self.row.review.edited)
+                try:
+                    actions.edit_turn(self.app.store, self.row.conv, turn.seq, text,
+                                      self.app.reviewer, self.app.role, self.row.review.edited,
+                                      policy=self.row.policy)
+                except actions.NotAllowed as e:
+                    self.notify(str(e), severity="error")
+                    return
                 self.app.reload()
                 self.notify(f"turn {self.turn} edited (original kept)")
                 self.render_row()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bdsl.commands._common import compile_or_exit
+from bdsl.commands._common import compile_or_exit, write_or_exit
 
 
 def default_plan_path(spec: str) -> Path:
@@ -16,8 +16,8 @@ def default_plan_path(spec: str) -> Path:
 
 
 @click.command("compile")
-@click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.argument("spec", type=click.Path())
+@click.option("-o", "--output", type=click.Path(), default=None,
               help="Where to write the plan (default: build/<spec>.plan.json).")
 @click.option("--pretty", is_flag=True, help="Indent the JSON (larger file).")
 def compile_cmd(spec: str, output: str | None, pretty: bool) -> None:
@@ -28,8 +28,8 @@ def compile_cmd(spec: str, output: str | None, pretty: bool) -> None:
     result = compile_or_exit(spec)
     plan = result.plan
     out = Path(output) if output else default_plan_path(spec)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(to_json(plan, indent=2 if pretty else None) + "\n", encoding="utf-8")
+    write_or_exit(out, to_json(plan, indent=2 if pretty else None) + "\n",
+                  "" if output else "-o PATH writes the plan elsewhere")
     elapsed = time.perf_counter() - t0
     click.echo(plan_summary(plan))
     click.echo(f"wrote {out} in {elapsed:.2f}s")

@@ -50,16 +50,23 @@ def load_side(side: str, workdir: Path, fmt: str):
     from bdsl import ir
     from bdsl.serialize import from_json
 
+    project = None
     if os.path.exists(side):
         path = Path(side)
     elif ":" in side:
         rev, rel = side.split(":", 1)
         path = export_revision(rev, rel, workdir)
+        project = workdir  # the exported tree is the project: imports resolve as at REV
     else:
         raise click.BadParameter(f"{side!r} is neither a file nor REV:path", param_hint="OLD/NEW")
     if path.suffix == ".json":
-        return from_json(path.read_text(encoding="utf-8"), ir.Plan)
-    return compile_or_exit(str(path), fmt=fmt).plan
+        try:
+            return from_json(path.read_text(encoding="utf-8"), ir.Plan)
+        except Exception as e:  # the user's file, not our bug
+            click.echo(f"error: {side} is not a bdsl plan ({type(e).__name__}: {str(e)[:200]})",
+                       err=True)
+            sys.exit(EXIT_USAGE)
+    return compile_or_exit(str(path), fmt=fmt, project=project).plan
 
 
 def export_revision(rev: str, rel: str, workdir: Path) -> Path:

@@ -7,12 +7,12 @@ import sys
 
 import click
 
-from bdsl.commands._common import EXIT_OK, EXIT_SPEC
+from bdsl.commands._common import EXIT_OK, EXIT_SPEC, EXIT_USAGE, write_or_exit
 from bdsl.diagnostics import render_text
 
 
 @click.command("fmt")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if a file is not formatted.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print a diff instead of writing.")
 def fmt_cmd(files: tuple[str, ...], check: bool, show_diff: bool) -> None:
@@ -25,13 +25,13 @@ def fmt_cmd(files: tuple[str, ...], check: bool, show_diff: bool) -> None:
         try:
             src = read_source(path)
             formatted = format_source(src)
-        except SourceError as exc:
+        except SourceError as exc:  # E001 (cannot read it at all) is the environment: exit 2
             click.echo(f"error[{exc.code}] {exc.message}", err=True)
-            status = EXIT_SPEC
+            status = max(status, EXIT_USAGE if exc.code == "E001" else EXIT_SPEC)
             continue
         except FormatError as exc:
             click.echo(render_text(exc.diagnostics, {src.path: src}), err=True)
-            status = EXIT_SPEC
+            status = max(status, EXIT_SPEC)
             continue
         if formatted == src.text:
             continue
@@ -41,9 +41,8 @@ def fmt_cmd(files: tuple[str, ...], check: bool, show_diff: bool) -> None:
                     src.text.splitlines(True), formatted.splitlines(True), path, path + " (fmt)"))
             if check:
                 click.echo(f"would reformat {path}", err=True)
-                status = EXIT_SPEC
+                status = max(status, EXIT_SPEC)
             continue
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            fh.write(formatted)
+        write_or_exit(path, formatted, "--diff prints the formatted text instead")
         click.echo(f"formatted {path}", err=True)
     sys.exit(status)

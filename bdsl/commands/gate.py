@@ -58,7 +58,7 @@ def read_against(path: str) -> dict:
 
 
 @click.command("gate")
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=click.Path())
 @click.option("--input", "input_path", type=click.Path(dir_okay=False, exists=True), required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Scored JSONL (default: <input>.scored.jsonl).")

@@ -14,7 +14,7 @@ from bdsl.commands._common import EXIT_USAGE, compile_or_exit
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--spec", "spec", type=click.Path(dir_okay=False), required=True,
+@click.option("--spec", "spec", type=click.Path(), required=True,
               help="The spec whose assistant persona, compliance rules and gates apply.")
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True,
               help="A new run directory to create.")

@@ -59,21 +59,24 @@ def render(category: str, name: str) -> dict[str, str]:
 def init_cmd(directory: str, category: str) -> None:
     """Create a spec project in DIRECTORY (default: here), which must be empty or new."""
     target = Path(directory)
-    if target.exists() and not target.is_dir():
-        click.echo(f"error: {directory} is a file, not a directory", err=True)
-        sys.exit(EXIT_USAGE)
-    if target.is_dir() and any(target.iterdir()):
-        click.echo(f"error: {directory} is not empty; `bdsc init` only writes into an empty or "
-                   "new directory (hint: `bdsc init NEW_DIR`)", err=True)
-        sys.exit(EXIT_USAGE)
-    name = spec_name(target)
     try:
+        if target.exists() and not target.is_dir():
+            click.echo(f"error: {directory} is a file, not a directory", err=True)
+            sys.exit(EXIT_USAGE)
+        if target.is_dir() and any(target.iterdir()):
+            click.echo(f"error: {directory} is not empty; `bdsc init` only writes into an empty "
+                       "or new directory (hint: `bdsc init NEW_DIR`)", err=True)
+            sys.exit(EXIT_USAGE)
+        name = spec_name(target)
         for rel, text in render(category, name).items():
             path = target / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        click.echo(f"error: cannot write into {directory}: {exc.strerror}", err=True)
+        where = f"{exc.filename}: " if exc.filename and str(exc.filename) != directory else ""
+        click.echo(f"error: cannot write into {directory}: {where}"
+                   f"{(exc.strerror or str(exc)).lower()} (hint: `bdsc init NEW_DIR` somewhere "
+                   "you can write)", err=True)
         sys.exit(EXIT_USAGE)
     shown = "." if target.resolve() == Path.cwd().resolve() else directory
     click.echo(f"created {category} spec project `{name}` in {shown}: spec.bds, .gitignore, "

@@ -11,6 +11,7 @@ import click
 def lsp_cmd(stdio: bool) -> None:
     """Run the language server (diagnostics, hover, completion, definition, outline,
     formatting) for editors; see docs/editors.md."""
+    from bdsl.commands._common import allow_outside
     from bdsl.lsp.server import serve
 
-    serve()
+    serve(allow_outside())

@@ -11,7 +11,7 @@ from bdsl.commands.compile import plan_summary
 
 
 @click.command("plan")
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=click.Path())
 @click.option("--job", "job_key", default=None, help="Show this job (default: the first).")
 @click.option("--prompts", is_flag=True,
               help="Also render the sample job's prompts: the user and assistant, what its "
@@ -37,8 +37,13 @@ def plan_cmd(spec: str, job_key: str | None, prompts: bool, estimate: bool, mode
             click.echo(f"  {axis:<9} {', '.join(names)}")
         click.echo(f"  model     {d.model.name}  judge {d.judge_model}  seed {d.seed}")
         if d.review.roles:
+            approvals = (f", {d.review.min_approvals} different reviewers"
+                         if d.review.min_approvals > 1 else "")
             click.echo(f"  review    {d.review.sample:.0%} sampled, roles "
-                       f"{', '.join(d.review.roles)} (require {d.review.require})")
+                       f"{', '.join(d.review.roles)} (require {d.review.require}{approvals})")
+        if d.review.reviewers:
+            click.echo("  reviewers " + "; ".join(f"{who}: {', '.join(roles)}"
+                                                  for who, roles in d.review.reviewers))
         click.echo(f"  export    {', '.join(d.exports)}")
     job = next((j for j in plan.jobs if j.key == job_key), None) if job_key else plan.jobs[0]
     if job is None:

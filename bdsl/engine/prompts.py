@@ -1,7 +1,9 @@
-"""Render prompts from the plan's jinja2 templates (sandboxed, StrictUndefined).
+"""Render prompts from the plan's jinja2 templates (sandboxed, StrictUndefined, bounded).
 
 Template sources come only from `plan.templates` (the compiler loads
 stdlib/templates/*.j2 and applies spec overrides), so a plan is self-contained.
+Rendering runs in bdsl.bounded_jinja's box: a template that would build a huge string,
+loop for ever or recurse without end fails with a TemplateError naming it.
 """
 
 from __future__ import annotations
@@ -10,20 +12,25 @@ import hashlib
 from importlib import resources
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from bdsl import ir
+from bdsl.bounded_jinja import BoundedEnvironment, TemplateLimit
 
 
 class TemplateError(Exception):
-    """A template is missing, does not parse, or uses a variable it was not given."""
+    """A template is missing, does not parse, uses a variable it was not given, or hits a
+    limit; `name` is the template's."""
+
+    def __init__(self, message: str, name: str = "", limit: bool = False):
+        super().__init__(message)
+        self.name, self.limit = name, limit
 
 
 class PromptRenderer:
     def __init__(self, templates: tuple[ir.Template, ...]):
-        self.env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                                        keep_trailing_newline=False, trim_blocks=True,
-                                        lstrip_blocks=True)
+        self.env = BoundedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
+                                      keep_trailing_newline=False, trim_blocks=True,
+                                      lstrip_blocks=True)
         self.sources = {t.name: t for t in templates}
         self.compiled: dict[str, jinja2.Template] = {}
 
@@ -40,16 +47,23 @@ class PromptRenderer:
                 template = self.env.from_string(t.source)
             except jinja2.TemplateSyntaxError as e:
                 raise TemplateError(f"template `{name}` ({t.origin}) line {e.lineno}: "
-                                    f"{e.message}") from None
+                                    f"{e.message}", name) from None
+            except RecursionError:
+                raise TemplateError(f"template `{name}` ({t.origin}): nested too deeply "
+                                    "to compile", name, limit=True) from None
             self.compiled[name] = template
         try:
-            return template.render(**variables).strip()
+            return self.env.render(template, variables).strip()
         except jinja2.UndefinedError as e:
             raise TemplateError(f"template `{name}` ({self.sources[name].origin}): "
-                                f"{e.message}") from None
-        except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as e:
+                                f"{e.message}", name) from None
+        except TemplateLimit as e:
+            raise TemplateError(f"template `{name}` ({self.sources[name].origin}) stopped: "
+                                f"{e} (templates are limited in size and time)", name,
+                                limit=True) from None
+        except Exception as e:  # the template's own code failed: its error, not bdsc's
             raise TemplateError(f"template `{name}` ({self.sources[name].origin}): "
-                                f"{type(e).__name__}: {e}") from None
+                                f"{type(e).__name__}: {e}", name) from None
 
     def check(self, names) -> list[str]:
         """Problems with the named templates that can be found without rendering."""

@@ -101,11 +101,16 @@ def estimate_plan(plan: ir.Plan, model: str = "", limit: int | None = None,
             free = all(m.startswith("fake/") for m in (models.generation, models.annotation,
                                                       models.judge))
             ceiling = typical if free else walker.walk(job, models, True, generation)
-            for t, c in zip(typical, ceiling, strict=True):
+            # the two walks may differ in calls: longer replies can push a judged
+            # transcript into more windows, so each is summed on its own
+            for t in typical:
                 row = sums[(name, str(job.kind), t.step, t.model)]
-                for i, v in enumerate((1, t.prompt_tokens, t.completion_tokens,
-                                       c.prompt_tokens, c.completion_tokens)):
+                for i, v in enumerate((1, t.prompt_tokens, t.completion_tokens)):
                     row[i] += v * scale
+            for c in ceiling:
+                row = sums[(name, str(job.kind), c.step, c.model)]
+                row[3] += c.prompt_tokens * scale
+                row[4] += c.completion_tokens * scale
         scopes.append(DatasetScope(name, str(members[0].kind), len(members),
                                    sum(map(messages_of, members)), len(walked)))
     steps = tuple(StepEstimate(*key, *(round(v) for v in row))

@@ -50,18 +50,19 @@ class Analysis:
         return self.graph.sources.get(span_path)
 
 
-def analyze(path: Path, text: str) -> Analysis:
-    graph = load_graph(path, text)
+def analyze(path: Path, text: str, allow_outside: bool = False) -> Analysis:
+    graph = load_graph(path, text, allow_outside=allow_outside)
     symbols = Symbols(graph) if graph.modules else None
     return Analysis(path, text, graph, symbols, 1 if text.startswith("\ufeff") else 0)
 
 
-def analyze_recovering(path: Path, text: str, typing_at: int | None = None) -> Analysis:
+def analyze_recovering(path: Path, text: str, typing_at: int | None = None,
+                       allow_outside: bool = False) -> Analysis:
     """Like `analyze`; if the buffer does not parse, analyze it again with every top-level
     item that holds a syntax error blanked out (and, for completion, the item being typed
     at `typing_at`). Blanking keeps every offset, so the rest of the file still hovers,
     jumps and gives names in scope."""
-    first = analyze(path, text)
+    first = analyze(path, text, allow_outside)
     if first.parsed:
         return first
     root = first.root_source
@@ -72,7 +73,7 @@ def analyze_recovering(path: Path, text: str, typing_at: int | None = None) -> A
         offsets.append(typing_at)
     if not offsets:
         return first
-    return analyze(path, blank_items(text, offsets))
+    return analyze(path, blank_items(text, offsets), allow_outside)
 
 
 _ITEM_START = re.compile(r"^[A-Za-z_]", re.M)

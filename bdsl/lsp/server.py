@@ -8,6 +8,7 @@ buffer version that has since changed is dropped.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -45,6 +46,7 @@ class BdsLanguageServer(LanguageServer):
         self.analyses: dict[str, tuple[int | None, Analysis]] = {}
         self.last_parsed: dict[str, Analysis] = {}
         self.published: dict[str, set[str]] = {}  # root uri -> other uris it published to
+        self.allow_outside = False  # `bdsc lsp --allow-outside`: imports may leave the project
 
     async def in_checker(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self.checker, fn, *args)
@@ -62,7 +64,8 @@ class BdsLanguageServer(LanguageServer):
         await asyncio.sleep(delay)
         doc = self.workspace.get_text_document(uri)
         version, text = doc.version, doc.source
-        result = await self.in_checker(check_path, path_of_uri(uri), text)
+        result = await self.in_checker(functools.partial(
+            check_path, allow_outside=self.allow_outside), path_of_uri(uri), text)
         if self.workspace.get_text_document(uri).version != version:
             return  # a newer edit is already scheduled
         by_uri = self.lsp_diagnostics(uri, result.diagnostics, result.sources)
@@ -117,7 +120,8 @@ class BdsLanguageServer(LanguageServer):
         cached = self.analyses.get(uri)
         if cached is not None and cached[0] == doc.version and cached[1].text == doc.source:
             return cached[1]
-        an = await self.in_checker(analyze_recovering, path_of_uri(uri), doc.source)
+        an = await self.in_checker(functools.partial(
+            analyze_recovering, allow_outside=self.allow_outside), path_of_uri(uri), doc.source)
         self.analyses[uri] = (doc.version, an)
         if an.parsed:
             self.last_parsed[uri] = an
@@ -127,9 +131,10 @@ class BdsLanguageServer(LanguageServer):
         return self.workspace.get_text_document(uri).offset_at_position(position)
 
 
-def create_server() -> BdsLanguageServer:
+def create_server(allow_outside: bool = False) -> BdsLanguageServer:
     cache.install()
     server = BdsLanguageServer()
+    server.allow_outside = allow_outside
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: BdsLanguageServer, params: lsp.DidOpenTextDocumentParams) -> None:
@@ -194,7 +199,8 @@ def create_server() -> BdsLanguageServer:
         uri = params.text_document.uri
         doc = ls.workspace.get_text_document(uri)
         text, offset = doc.source, ls.offset(uri, params.position)
-        an = await ls.in_checker(analyze_recovering, path_of_uri(uri), text, offset)
+        an = await ls.in_checker(functools.partial(
+            analyze_recovering, allow_outside=ls.allow_outside), path_of_uri(uri), text, offset)
         if an.parsed:
             ls.last_parsed[uri] = an
         else:
@@ -249,6 +255,6 @@ def create_server() -> BdsLanguageServer:
     return server
 
 
-def serve() -> None:
+def serve(allow_outside: bool = False) -> None:
     logging.basicConfig(level=logging.WARNING)  # stderr: stdout carries the protocol
-    create_server().start_io()
+    create_server(allow_outside).start_io()
