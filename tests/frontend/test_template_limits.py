@@ -8,6 +8,7 @@ import threading
 import time
 import tracemalloc
 
+import attrs
 import jinja2
 import pytest
 from jinja2.sandbox import SandboxedEnvironment
@@ -15,6 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from bdsl import ir
 from bdsl.bounded_jinja import MAX_SECONDS
 from bdsl.compiler.pipeline import check_path, compile_path
+from bdsl.engine import prompts
 from bdsl.engine.preview import preview_prompts
 from bdsl.engine.prompts import PromptRenderer, TemplateError
 from tests.conftest import ROOT
@@ -95,7 +97,9 @@ def test_stdlib_prompts_render_as_plain_jinja_renders_them(path, monkeypatch):
     as jinja2's own sandbox renders it."""
     plan = compile_path(path).plan
     job = plan.jobs[0]
-    bounded = preview_prompts(plan, job)
+    with monkeypatch.context() as m:  # stdlib templates through the box too
+        m.setattr(prompts, "_stock_sources", lambda: {})
+        bounded = preview_prompts(plan, job)
 
     plain_env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
                                      keep_trailing_newline=False, trim_blocks=True,
@@ -106,6 +110,19 @@ def test_stdlib_prompts_render_as_plain_jinja_renders_them(path, monkeypatch):
 
     monkeypatch.setattr(PromptRenderer, "render", plain_render)
     assert preview_prompts(plan, job) == bounded
+
+
+def test_only_the_stdlib_text_itself_skips_the_box():
+    stock = prompts.std_templates()
+    r = PromptRenderer(stock)
+    assert r.trusted == {t.name for t in stock}
+    user_turn = next(t for t in stock if t.name == "user_turn")
+    edited = attrs.evolve(user_turn, source="{{ 'A' * 10**10 }}" + user_turn.source,
+                          origin="spec.bds")
+    r = PromptRenderer((*[t for t in stock if t.name != "user_turn"], edited))
+    assert "user_turn" not in r.trusted
+    with pytest.raises(TemplateError, match="stopped"):
+        r.render("user_turn")
 
 
 OVERRIDES = '''

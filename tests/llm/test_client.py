@@ -145,3 +145,20 @@ def test_fake_echo_through_real_litellm():
     out = asyncio.run(LLMClient().complete(ChatRequest("fake/echo", REQ.messages,
                                                        json_schema=schema)))
     assert json.loads(out.text) == {"a": 0}
+
+
+def test_cost_is_read_from_what_litellm_computed_while_logging(monkeypatch):
+    asked = []
+    mod = types.SimpleNamespace(completion_cost=lambda **kw: asked.append(kw) or 0.5)
+    monkeypatch.setattr(client_mod, "litellm_module", lambda: mod)
+
+    def response(**hidden):
+        r = types.SimpleNamespace()
+        r._hidden_params = hidden
+        return r
+
+    assert client_mod._cost("openai/gpt-4o-mini", response(response_cost=0.002)) == 0.002
+    assert client_mod._cost("openai/unpriced", response(response_cost=None)) is None
+    assert asked == []  # litellm's own figure, not a second lookup
+    assert client_mod._cost("openai/gpt-4o-mini", response()) == 0.5  # older litellm
+    assert client_mod._cost("local/smollm2", response(response_cost=0.3)) == 0.0
