@@ -67,6 +67,8 @@ class BatchCompleter:
         answer = None
         if key in self.waiting:  # sent before a restart: wait for that batch, pay nothing
             bid, model = self.waiting.pop(key)
+            if bid not in self.polls:
+                self.say(f"batch {bid}: sent before the restart, polling it again")
             answer = (await self._answers(bid, model)).get(key)
             if answer is not None and answer.result is not None:
                 self.resumed += 1
