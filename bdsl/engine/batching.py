@@ -56,8 +56,9 @@ class BatchCompleter:
             try:
                 self._provider_of(model)
                 self.batchable[model] = True
-            except self._unsupported:
+            except self._unsupported as e:
                 self.batchable[model] = False
+                self.say(f"{e}; its calls are made one by one at the interactive price")
         return self.batchable[model]
 
     async def complete(self, request: CallRequest, key: str = "") -> CallResult:
