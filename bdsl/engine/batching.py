@@ -56,8 +56,9 @@ class BatchCompleter:
             try:
                 self._provider_of(model)
                 self.batchable[model] = True
-            except self._unsupported:
+            except self._unsupported as e:
                 self.batchable[model] = False
+                self.say(f"{e}; its calls are made one by one at the interactive price")
         return self.batchable[model]
 
     async def complete(self, request: CallRequest, key: str = "") -> CallResult:
@@ -67,6 +68,8 @@ class BatchCompleter:
         answer = None
         if key in self.waiting:  # sent before a restart: wait for that batch, pay nothing
             bid, model = self.waiting.pop(key)
+            if bid not in self.polls:
+                self.say(f"batch {bid}: sent before the restart, polling it again")
             answer = (await self._answers(bid, model)).get(key)
             if answer is not None and answer.result is not None:
                 self.resumed += 1

@@ -88,8 +88,13 @@ def compare(run_dir, store) -> dict | None:
         row = steps[(u.dataset, _WINDOW.sub(r"\1", u.step))]
         row["calls"] += u.calls
         row["tokens"] += u.tokens
-    return {"estimate": estimate, "actual": actual,
-            "error": {k: error(estimate[k], actual[k]) for k in ("calls", "tokens", "cost_usd")},
+    # a run directory whose calls went through provider batches (`bdsc run --batch`) paid
+    # the batch price: its cost is set beside the batch estimate, not the interactive one
+    priced = "batch" if s["batches"] else "interactive"
+    errors = {k: error(estimate[k], actual[k]) for k in ("calls", "tokens")}
+    errors["cost_usd"] = error(estimate["batch_cost_usd" if s["batches"] else "cost_usd"],
+                               actual["cost_usd"])
+    return {"estimate": estimate, "actual": actual, "priced": priced, "error": errors,
             "steps": [{"dataset": d, "step": st, **row} for (d, st), row in sorted(steps.items())]}
 
 
@@ -109,8 +114,10 @@ def status_lines(run_dir, store) -> list[str]:
     limit = f", --limit {e['limit']}" if e["limit"] is not None else ""
     return [
         f"  estimate {e['calls']:,} calls{_vs(err['calls'])}, {e['tokens']:,} tokens"
-        f"{_vs(err['tokens'])}, {usd(e['cost_usd'])}{_vs(err['cost_usd'])} interactive, "
-        f"{usd(e['batch_cost_usd'])} batch",
+        f"{_vs(err['tokens'])}, {usd(e['cost_usd'])}"
+        f"{_vs(err['cost_usd']) if c['priced'] == 'interactive' else ''} interactive, "
+        f"{usd(e['batch_cost_usd'])}{_vs(err['cost_usd']) if c['priced'] == 'batch' else ''}"
+        " batch",
         f"           ({ESTIMATE_FILE}, made before the run: {e['jobs']} jobs, {scope}{limit}; "
         "retries not counted)",
     ]

@@ -14,6 +14,7 @@ has an unknown cost, never a guessed one.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import attrs
@@ -122,7 +123,11 @@ class BatchClient:
 
     async def _rows(self, file_id: str, model: str) -> list[dict]:
         litellm = litellm_module()
-        content = await litellm.afile_content(file_id=file_id, **self._where(model))
+        # the synchronous call on a thread: litellm 1.110's afile_content now and then
+        # leaves a second, never-awaited coroutine behind, whose RuntimeWarning lands in
+        # the user's terminal in the middle of the run's output
+        content = await asyncio.to_thread(litellm.file_content, file_id=file_id,
+                                          **self._where(model))
         text = content.content.decode("utf-8") if hasattr(content, "content") else str(content)
         return [json.loads(line) for line in text.splitlines() if line.strip()]
 

@@ -133,8 +133,17 @@ def _numeric_loader():
 
 
 def redact(url: str) -> str:
-    """A database URL with its password removed (for messages)."""
-    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
+    """A database URL with its password masked (for messages)."""
+    url = re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
+    return re.sub(r"(?<=[?&]password=)[^&]*", "***", url)
+
+
+def without_password(url: str) -> str:
+    """A database URL with no password at all, for store.json: later commands connect with
+    it and take the password from PGPASSWORD or ~/.pgpass (a masked `***` in the URL would
+    be sent as the password and win over both)."""
+    url = re.sub(r"(://[^:/@]+):[^@/]*@", r"\1@", url)
+    return re.sub(r"(?<=[?&])password=[^&]*(&|$)", "", url).rstrip("?&")
 
 
 def is_url(target: str | Path) -> bool:

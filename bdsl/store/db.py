@@ -29,7 +29,14 @@ from pathlib import Path
 from bdsl import ir
 from bdsl.serialize import from_json, to_data, to_json
 from bdsl.store import texts
-from bdsl.store.database import Database, StoreUnavailable, is_url, open_database, redact
+from bdsl.store.database import (
+    Database,
+    StoreUnavailable,
+    is_url,
+    open_database,
+    redact,
+    without_password,
+)
 from bdsl.store.records import CallRecord, SyncSummary, TurnRecord, Usage
 from bdsl.store.schema import apply_schema, check_schema
 
@@ -77,7 +84,7 @@ class Store:
                 store.close()
                 raise
             (run_dir / STORE_POINTER).write_text(
-                json.dumps({"store": redact(url), "home": home}) + "\n", encoding="utf-8")
+                json.dumps({"store": without_password(url), "home": home}) + "\n", encoding="utf-8")
             return store
         return cls(store_target(run_dir), durable)
 

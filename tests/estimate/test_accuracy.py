@@ -42,3 +42,29 @@ def test_the_estimate_is_within_25_percent_of_a_fake_echo_run(spec, tmp_path):
 
     status = CliRunner().invoke(main, ["status", str(out)]).output
     assert f"estimate {c['estimate']['calls']:,} calls (+0.0% vs actual)" in status
+
+
+def test_a_batch_run_is_compared_with_the_batch_estimate(tmp_path):
+    """`bdsc run --batch` pays the batch price: status sets its cost beside the batch
+    estimate (the interactive one would read as a large overestimate)."""
+    from bdsl.estimate.run_dir import status_lines
+    from bdsl.store import batches
+
+    spec = ROOT / "specs" / "tutorial" / "first_spec.bds"
+    out = tmp_path / "run"
+    out.mkdir()
+    r = CliRunner().invoke(main, ["run", str(spec), "--model", "fake/echo", "--out", str(out),
+                                  "--limit", "1"])
+    assert r.exit_code == 0, r.output
+    store = Store.open(out)
+    try:
+        assert compare(out, store)["priced"] == "interactive"
+        batches.record_batch(store, "batch_1", 1, "openai/gpt-4o-mini", "completed", ["h"], "f")
+        c = compare(out, store)
+        lines = status_lines(out, store)
+    finally:
+        store.close()
+    assert c["priced"] == "batch"
+    assert "vs actual) interactive" not in lines[0], lines
+    # (fake/echo costs nothing, so no percentage here; docs/scale.md's batch-status block,
+    # checked by tests/scale/test_scale_doc.py, shows one on a priced model)

@@ -100,6 +100,7 @@ def test_a_killed_batch_run_resumes_polling_instead_of_resubmitting(tmp_path, mo
     server.configure(batch_in_progress=0.1)
     again = bdsc("run", spec, "--out", out, "--batch", "--poll", "0.1", env=server.env())
     assert again.returncode == 0, again.stderr
+    assert f"batch {sent}: sent before the restart, polling it again" in again.stderr
     rows = _batches(out)
     assert rows[0][:2] == (sent, "completed")  # the same batch, polled to its end
     resent = set(json.loads(hashes)) & {h for _, _, hs in rows[1:] for h in json.loads(hs)}

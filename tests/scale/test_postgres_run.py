@@ -56,3 +56,30 @@ def test_two_run_directories_cannot_share_one_database(tmp_path, postgres):
     assert "already holds the store of another run directory" in r.stderr
     assert str((tmp_path / "a").resolve()) in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_urls_in_messages_are_masked_and_store_json_has_no_password():
+    from bdsl.store.database import redact, without_password
+
+    assert redact("postgresql://ana:s3cret@db:5432/x") == "postgresql://ana:***@db:5432/x"
+    assert redact("postgresql://ana@db/x?sslmode=require&password=s3cret") == \
+        "postgresql://ana@db/x?sslmode=require&password=***"
+    assert without_password("postgresql://ana:s3cret@db:5432/x") == "postgresql://ana@db:5432/x"
+    assert without_password("postgresql://ana@db/x?password=s3cret&sslmode=require") == \
+        "postgresql://ana@db/x?sslmode=require"
+    assert without_password("postgresql://ana@db/x?sslmode=require&password=s3cret") == \
+        "postgresql://ana@db/x?sslmode=require"
+    assert without_password("postgresql://ana@db/x") == "postgresql://ana@db/x"
+
+
+def test_a_password_in_the_url_is_not_written_to_store_json(tmp_path, postgres):
+    """store.json's URL is what later commands connect with: a masked password there
+    (`***`) would be sent as the password and override PGPASSWORD and ~/.pgpass."""
+    from bdsl.store import Store
+
+    url = postgres.new_database()
+    with_password = url.replace("postgres@", "postgres:s3cret@")  # trust auth: accepted
+    Store.open(tmp_path / "run", url=with_password).close()
+    pointer = json.loads((tmp_path / "run" / "store.json").read_text())
+    assert pointer["store"] == url
+    Store.open_readonly(tmp_path / "run").close()  # later commands reach it through store.json
