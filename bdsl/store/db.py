@@ -451,11 +451,13 @@ def write_conversation(db, _interner, run_id: int, job: ir.Job, content_hash: st
             a = t.annotation
             if a is not None:
                 db.execute(
+                    # raw_json stays '' since v3: it repeated these columns (an
+                    # Annotation is exactly them) and nothing reads it
                     "INSERT INTO annotations (conversation_id, seq, primary_emotion,"
                     " secondary_emotion, intensity, valence, strategy, raw_json, call_id)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, '', ?)",
                     (conv_id[0], t.seq, a.primary_emotion, a.secondary_emotion, a.intensity,
-                     a.valence, a.strategy, to_json(a), t.annotation_call_id))
+                     a.valence, a.strategy, t.annotation_call_id))
     db.execute("UPDATE jobs SET state='done', error='', updated_at=?, lease_owner='' "
                "WHERE key=? AND content_hash=?", (time.time(), job.key, content_hash))
     return int(conv_id[0])

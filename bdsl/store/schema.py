@@ -211,6 +211,7 @@ def _journal_to_refs(db: Database) -> None:
 # v3: a journaled request may be a delta over an earlier call's (request_base; texts.py);
 # the index on llm_calls (job_key, content_hash) went: no query reads the journal by job.
 # Nothing is rewritten: requests stored whole (all a v2 store holds) read as before.
+# (annotations.raw_json is written '' from v3 on: it repeated the row's own columns.)
 _V3 = """
 ALTER TABLE llm_calls ADD COLUMN request_base {int};
 DROP INDEX llm_calls_job;
