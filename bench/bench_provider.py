@@ -5,6 +5,7 @@ same turn dependencies, measured in the same run.
     python bench/bench_provider.py [--latency 0.5] [--conversations 64] [--turns 8]
                                    [--concurrency 16 64] [--lengths 4 8 16 32]
                                    [--rps R] [--tpm T] [--quick] [--json PATH]
+    python bench/bench_provider.py --store-only [--lengths 4 8 16 32] [--breakdown]
 
 The mock (bdsl.testing.mock_openai, in this process) answers every call after `latency`
 seconds with a bounded reply and records the request bodies. bdsc runs as a subprocess,
@@ -25,6 +26,10 @@ Reported, per concurrency (conversations in flight):
 - store bytes per message for conversations of each length: store.sqlite (+ -wal) of one
   conversation minus an empty store of the same spec, against the conversation's text.
 Ratios are the result; absolute seconds depend on the machine.
+
+--store-only runs just the store figures: an empty store and one conversation of each
+length, side by side at latency 0 (a few seconds); --breakdown adds, per length, the bytes
+of each table and index (SQLite's dbstat).
 """
 
 from __future__ import annotations
@@ -416,10 +421,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true",
                     help="a smoke run: latency 0.2, 16 conversations of 4 messages")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument("--store-only", action="store_true",
+                    help="only the store figures: one conversation of each length, latency 0")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="with --store-only: bytes per table and index at each length")
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="with --store-only: copy the run directories here")
     args = ap.parse_args(argv)
     s = settings(args)
     os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
     from bdsl.testing import MockServer
+
+    if args.store_only:
+        return store_only(s, args, argv)
 
     print("bdsl provider bench: `bdsc run` vs a plain asyncio + litellm script, same calls")
     print(f"machine: {machine()}")
@@ -454,10 +468,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def storage_runs(server, tmp: Path, s: Settings, single_turns: int, env: dict):
+def storage_runs(server, tmp: Path, s: Settings, single_turns: int, env: dict,
+                 measured: bool = True):
     """Untimed runs, side by side at a short latency: an empty store (--limit 0) and one
     conversation of each length that no measured run provides."""
-    covered = {single_turns, s.turns}  # the measured runs give these
+    # the measured runs give these (there are none with --store-only)
+    covered = {single_turns, s.turns} if measured else set()
     lengths = [t for t in s.lengths if t not in covered]
     procs = []
     spec = write_spec(tmp, single_turns, 1)
@@ -480,6 +496,69 @@ def storage_runs(server, tmp: Path, s: Settings, single_turns: int, env: dict):
                 proc.kill()
                 reap_quietly(proc, log)
     return stores, empty
+
+
+def store_only(s: Settings, args, argv) -> int:
+    """The store table alone: an empty store and one conversation of each length, all at
+    latency 0 (the mock answers at once), side by side."""
+    from bdsl.testing import MockServer
+
+    print("bdsl provider bench, store figures only: one conversation of each length")
+    print(f"machine: {machine()}")
+    print(f"date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}")
+    print(f"command: python bench/bench_provider.py {' '.join(argv or sys.argv[1:])}".rstrip())
+    try:
+        with tempfile.TemporaryDirectory() as d, MockServer(
+                latency=0.0, models=(MODEL,), record_bodies=True) as server:
+            tmp = Path(d)
+            env = {**os.environ, **server.env()}
+            stores, empty = storage_runs(server, tmp, s, args.single_turns, env,
+                                         measured=False)
+            figures = {"store": store_table(sorted(stores), empty)}
+            if args.breakdown:
+                figures["breakdown"] = breakdown(tmp, sorted(t for t, *_ in stores))
+            if args.keep:
+                import shutil
+
+                for t in ["empty", *sorted(t for t, *_ in stores)]:
+                    name = "empty" if t == "empty" else f"store_t{t}"
+                    shutil.copytree(tmp / name, args.keep / name, dirs_exist_ok=True)
+    except BenchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 3
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def breakdown(tmp: Path, lengths: list[int]) -> dict:
+    """Bytes of each table's and index's records (SQLite's dbstat payload: no page slack,
+    unlike the file sizes above) over the empty store's, at each length."""
+    import sqlite3
+
+    def sizes(run_dir: Path) -> dict[str, int]:
+        with sqlite3.connect(f"file:{run_dir / 'store.sqlite'}?mode=ro", uri=True) as conn:
+            try:
+                rows = conn.execute("SELECT name, SUM(payload) FROM dbstat GROUP BY name")
+            except sqlite3.OperationalError:  # SQLite built without dbstat
+                return {}
+            return dict(rows.fetchall())
+
+    empty = sizes(tmp / "empty")
+    out = {}
+    for t in lengths:
+        mine = sizes(tmp / f"store_t{t}")
+        out[t] = {name: size - empty.get(name, 0) for name, size in mine.items()}
+    names = sorted({n for v in out.values() for n in v if v[n]},
+                   key=lambda n: -max(v.get(n, 0) for v in out.values()))
+    print("\nnet record bytes by table and index (SQLite dbstat payload over the empty "
+          "store's)")
+    head = f"{'table / index':<40}" + "".join(f"{f'T={t}':>9}" for t in lengths)
+    print(head)
+    print("-" * len(head))
+    for n in names:
+        print(f"{n:<40}" + "".join(f"{out[t].get(n, 0):>9}" for t in lengths))
+    return out
 
 
 def reap_quietly(proc, log) -> None:

@@ -17,6 +17,7 @@ import attrs
 from bdsl.engine.port import CallRequest, CallResult, CallTruncated, Completer
 from bdsl.serialize import to_data
 from bdsl.store import CallRecord, Store, Usage
+from bdsl.store.texts import check_size
 
 
 class BudgetExceeded(Exception):
@@ -110,6 +111,8 @@ class CallJournal:
         if cached is not None:
             self.counters.cache_hits += 1
             return cached, True
+        for _role, content in request.messages:  # unstorable: refused before it is paid for
+            check_size(content)
         self.budget.check()
         self.budget.in_flight += 1
         try:

@@ -352,35 +352,71 @@ class Store:
 def write_call(db, interner, run_id: int, job_key: str, content_hash: str,
                call: CallRecord) -> CallRecord:
     """Journal one paid call (idempotent: a second writer of the same request gets the
-    record already stored, and nothing is written twice)."""
+    record already stored, and nothing is written twice). Its request is stored as a delta
+    over the last call of the same job and step written through this interner, when they
+    share enough (texts.as_delta)."""
+    data = texts.request_data(interner, call.request_json)
+    tokens = texts.flatten(data.get("messages") or [])
+    key = (job_key, content_hash, call.step)
+    base = interner.bases.get(key)
+    if base is not None and not _is_call(db, base[0], base[4]):
+        base = None  # not stored after all (rolled back): never build on it
+    stored, base_id, depth = texts.as_delta(data, tokens, base)
     row = db.execute(
         "INSERT INTO llm_calls (request_hash, run_id, job_key, content_hash, step,"
         " turn_index, attempt, model, request_json, response_text, request_ref, response_ref,"
-        " finish_reason, status, prompt_tokens, completion_tokens, cost, latency_s, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " request_base, finish_reason, status, prompt_tokens, completion_tokens, cost,"
+        " latency_s, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (request_hash) DO NOTHING RETURNING id",
         (call.request_hash, run_id, job_key, content_hash, call.step, call.turn_index,
-         call.attempt, call.model, texts.request_ref(interner, call.request_json),
-         texts.ref_of(interner, call.response_text), call.finish_reason, call.status,
+         call.attempt, call.model, texts.dump(stored),
+         texts.ref_of(interner, call.response_text), base_id, call.finish_reason, call.status,
          call.prompt_tokens, call.completion_tokens, call.cost, call.latency_s,
          time.time())).fetchone()
     if row is None:  # journaled already: return what is stored, so every reader agrees
         return read_call(db, call.request_hash)
+    if tokens:
+        if len(interner.bases) >= 10_000:
+            interner.bases.clear()
+        interner.bases[key] = (row[0], tokens, depth, data, call.request_hash)
     return CallRecord(*[getattr(call, f) for f in _CALL_FIELDS[:-1]], id=row[0])
+
+
+def _is_call(db, call_id: int, request_hash: str) -> bool:
+    return db.execute("SELECT 1 FROM llm_calls WHERE id = ? AND request_hash = ?",
+                      (call_id, request_hash)).fetchone() is not None
 
 
 def read_call(db, request_hash: str) -> CallRecord | None:
     row = db.execute(
         "SELECT request_hash, step, turn_index, attempt, model, request_ref, response_ref,"
-        " finish_reason, status, prompt_tokens, completion_tokens, cost, latency_s, id"
-        " FROM llm_calls WHERE request_hash=?", (request_hash,)).fetchone()
+        " finish_reason, status, prompt_tokens, completion_tokens, cost, latency_s, id,"
+        " request_base FROM llm_calls WHERE request_hash=?", (request_hash,)).fetchone()
     if row is None:
         return None
-    rhash, step, turn, attempt, model, req_ref, resp_ref, *rest = row
-    request = json.dumps(texts.request_of(db, req_ref), sort_keys=True, ensure_ascii=False,
+    rhash, step, turn, attempt, model, req_ref, resp_ref, *rest, base = row
+    request = json.dumps(texts.request_of(db, req_ref, request_chain(db, base)),
+                         sort_keys=True, ensure_ascii=False,
                          separators=(",", ":")) if req_ref else ""
     return CallRecord(rhash, step, turn, attempt, model, request,
                       texts.text_of(db, resp_ref), *rest)
+
+
+def request_chain(db, base: int | None) -> list[str]:
+    """The request refs of a call's bases, nearest first (one query). A base is always an
+    earlier row, and a chain at most texts.MAX_DEPTH long; the query holds to both, so
+    a damaged row cannot make it loop."""
+    if base is None:
+        return []
+    rows = db.execute(
+        "WITH RECURSIVE chain (id, rref, base, depth) AS ("
+        " SELECT id, request_ref, request_base, 0 FROM llm_calls WHERE id = ?"
+        " UNION ALL SELECT c.id, c.request_ref, c.request_base, chain.depth + 1"
+        " FROM llm_calls c JOIN chain ON c.id = chain.base"
+        " WHERE c.id < chain.id AND chain.depth <= ?)"
+        " SELECT rref FROM chain ORDER BY depth", (base, texts.MAX_DEPTH + 1)).fetchall()
+    return [r[0] for r in rows]
 
 
 def write_error(db, _interner, run_id: int, job_key: str, content_hash: str, step: str,
@@ -422,11 +458,13 @@ def write_conversation(db, _interner, run_id: int, job: ir.Job, content_hash: st
             a = t.annotation
             if a is not None:
                 db.execute(
+                    # raw_json stays '' since v3: it repeated these columns (an
+                    # Annotation is exactly them) and nothing reads it
                     "INSERT INTO annotations (conversation_id, seq, primary_emotion,"
                     " secondary_emotion, intensity, valence, strategy, raw_json, call_id)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, '', ?)",
                     (conv_id[0], t.seq, a.primary_emotion, a.secondary_emotion, a.intensity,
-                     a.valence, a.strategy, to_json(a), t.annotation_call_id))
+                     a.valence, a.strategy, t.annotation_call_id))
     db.execute("UPDATE jobs SET state='done', error='', updated_at=?, lease_owner='' "
                "WHERE key=? AND content_hash=?", (time.time(), job.key, content_hash))
     return int(conv_id[0])

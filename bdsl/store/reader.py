@@ -156,11 +156,13 @@ def journaled_requests(store, steps: tuple[str, ...] = ()) -> list[tuple[int, st
     """(call id, step, request) of journaled calls, in order, requests restored from the
     stored texts (for tests, benchmarks and audits of what models were sent)."""
     from bdsl.store import texts
+    from bdsl.store.db import request_chain
 
-    sql = "SELECT id, step, request_ref FROM llm_calls"
+    sql = "SELECT id, step, request_ref, request_base FROM llm_calls"
     params: tuple = ()
     if steps:
         sql += f" WHERE step IN ({','.join('?' * len(steps))})"
         params = tuple(steps)
-    return [(cid, step, texts.request_of(store.db, ref))
-            for cid, step, ref in store.db.execute(sql + " ORDER BY id", params).fetchall()]
+    return [(cid, step, texts.request_of(store.db, ref, request_chain(store.db, base)))
+            for cid, step, ref, base in store.db.execute(sql + " ORDER BY id", params
+                                                         ).fetchall()]

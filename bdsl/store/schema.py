@@ -14,7 +14,7 @@ import re
 
 from bdsl.store.database import Database
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TYPES = {
     "sqlite": {"pk": "INTEGER PRIMARY KEY", "int": "INTEGER", "real": "REAL", "blob": "BLOB"},
@@ -208,8 +208,17 @@ def _journal_to_refs(db: Database) -> None:
                     texts.ref_of(interner, response), cid))
 
 
+# v3: a journaled request may be a delta over an earlier call's (request_base; texts.py);
+# the index on llm_calls (job_key, content_hash) went: no query reads the journal by job.
+# Nothing is rewritten: requests stored whole (all a v2 store holds) read as before.
+# (annotations.raw_json is written '' from v3 on: it repeated the row's own columns.)
+_V3 = """
+ALTER TABLE llm_calls ADD COLUMN request_base {int};
+DROP INDEX llm_calls_job;
+"""
+
 # MIGRATIONS[v] takes a store at version v to v + 1: SQL text or a function of the database.
-MIGRATIONS: dict[int, tuple] = {0: (_V1,), 1: (_V2, _journal_to_refs)}
+MIGRATIONS: dict[int, tuple] = {0: (_V1,), 1: (_V2, _journal_to_refs), 2: (_V3,)}
 
 
 class SchemaError(Exception):
@@ -243,12 +252,13 @@ def check_schema(db: Database) -> None:
                              "open it once with a writing command (e.g. `bdsc score`) to migrate"))
 
 
-def apply_schema(db: Database) -> None:
+def apply_schema(db: Database, upto: int = SCHEMA_VERSION) -> None:
+    """Migrate the store to this bdsc's version (`upto`: an older one, for tests)."""
     version = schema_version(db)
     if version > SCHEMA_VERSION:
         raise SchemaError(f"store schema version {version} is newer than this bdsc "
                           f"({SCHEMA_VERSION}); upgrade bdsl")
-    while version < SCHEMA_VERSION:
+    while version < upto:
         with db.transaction():  # one transaction per migration: all of it or none
             for step in MIGRATIONS[version]:
                 if callable(step):

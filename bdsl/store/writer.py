@@ -86,10 +86,10 @@ class Writer:
                     except Exception as e:  # this write fails alone
                         db.execute("ROLLBACK TO SAVEPOINT w")
                         db.execute("RELEASE SAVEPOINT w")
-                        interner.cache.clear()  # ids it cached may have been rolled back
+                        interner.reset()  # ids and bases it cached may have been rolled back
                         outcomes.append((False, e))
         except Exception as e:  # the commit itself failed: nothing of the group is stored
-            interner.cache.clear()
+            interner.reset()
             outcomes = [(False, e)] * len(batch)
         for (ok, value), (_fn, _args, future, loop) in zip(outcomes, batch, strict=True):
             try:

@@ -79,3 +79,32 @@ def test_user_errors_exit_2_without_traceback(tmp_path):
     assert r.exit_code == 2 and "no such file" in r.output
     r = CliRunner().invoke(main, ["status", str(tmp_path)])
     assert r.exit_code == 2 and "not a run directory" in r.output
+
+
+def test_a_value_over_the_store_limit_is_a_one_line_error(tmp_path, plan_file, monkeypatch):
+    """A reply (or prompt) too large for the store fails its job with one clear line, in
+    the run's summary and in status; no traceback, and the other jobs are unaffected."""
+    import bdsl.engine.llm_adapter as adapter
+    from bdsl.store import texts
+
+    monkeypatch.setattr(texts, "MAX_TEXT_BYTES", 2 * 1024 * 1024)
+    huge = "x" * (3 * 1024 * 1024)
+
+    calls = []
+
+    def script(request):  # one call's reply is too large: its job fails, alone
+        calls.append(request)
+        return huge if len(calls) == 2 else None
+
+    monkeypatch.setattr(adapter, "LLMCompleter", lambda *a, **kw: ScriptedCompleter(script))
+    out = tmp_path / "run"
+    r = CliRunner().invoke(main, ["run", str(plan_file), "--out", str(out)])
+    assert r.exit_code == 3 and "Traceback" not in r.output, r.output
+    assert "1 jobs failed; see `bdsc status" in r.output
+    text = CliRunner().invoke(main, ["status", str(out)]).output
+    print(text)
+    line = "TextTooLarge: a text of 3.0 MiB is over the store's 2 MiB limit for one message"
+    assert line in text and "Traceback" not in text
+    data = json.loads(CliRunner().invoke(main, ["status", str(out), "--format", "json"]
+                                         ).output)
+    assert data["jobs"]["done"] == 2 and data["jobs"]["failed"] == 1

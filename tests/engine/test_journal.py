@@ -3,6 +3,7 @@
 import asyncio
 
 import attrs
+import pytest
 
 from bdsl import ir
 from bdsl.engine.executor import RunOptions, execute
@@ -133,3 +134,20 @@ def test_plan_without_templates_is_a_config_error(tmp_path):
 
 def test_ir_is_unchanged_by_the_engine():
     assert ir.PLAN_FORMAT == 1
+
+
+def test_a_prompt_too_large_for_the_store_is_refused_before_it_is_paid(tmp_path, monkeypatch):
+    from bdsl.engine.calls import Budget, CallJournal, Counters
+    from bdsl.engine.port import CallRequest
+    from bdsl.store import texts
+
+    monkeypatch.setattr(texts, "MAX_TEXT_BYTES", 1000)
+    store = Store.open(tmp_path)
+    completer = ScriptedCompleter()
+    journal = CallJournal(store, store.start_run(plan(), "", {}), completer, Budget(),
+                          Counters())
+    request = CallRequest("fake/echo", (("user", "x" * 2000),))
+    with pytest.raises(texts.TextTooLarge, match="limit for one message"):
+        asyncio.run(journal.call("ds:a", "c", "user", 0, 0, request))
+    assert completer.requests == [] and store.spent().calls == 0
+    store.close()

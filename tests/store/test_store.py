@@ -148,3 +148,186 @@ def test_stale_running_rows_become_interrupted(tmp_path, store_target):
     assert store.resolve_stale_runs() == 1  # the caller holds the lock: nobody else is alive
     assert store.db.execute("SELECT status FROM runs WHERE id=?", (run,)).fetchone()[0] == \
         "interrupted"
+
+
+# --- how the journal stores texts and requests (issue 12: store bytes per message) ------
+
+TRICKY = ["", "\n", "user: ", "user: x", "a\nuser: b\n", "[3] user: hi", "You: \nX",
+          "Assistant: two\nlines: here", "no label:here", "élan: ça va\n\n", "x: y: z",
+          "A very long label that is not one: text"]
+
+
+def test_texts_round_trip_and_a_labelled_line_shares_the_message_row(tmp_path, store_target):
+    from bdsl.store import texts
+
+    store = opened(tmp_path, store_target)
+    with store.transaction() as db:
+        interner = texts.Interner(db)
+        refs = [texts.ref_of(interner, t) for t in TRICKY]
+    assert [texts.text_of(store.db, r) for r in refs] == TRICKY
+    reply = "I hear you. Let's take it one step at a time."
+    with store.transaction() as db:
+        interner = texts.Interner(db)
+        for t in (reply, f"user: {reply}", f"Assistant: {reply}", f"[12] assistant: {reply}"):
+            texts.ref_of(interner, t)
+    stored = [t for (t,) in store.db.execute("SELECT text FROM texts")]
+    assert stored.count(reply) == 1 and not any(t.endswith(reply) and t != reply
+                                                for t in stored)
+    assert {"user: ", "Assistant: ", "[12] assistant: "} <= set(stored)
+    store.close()
+
+
+def test_a_store_written_before_labels_were_split_reads_the_same(tmp_path):
+    from bdsl.store import texts
+
+    store = Store.open(tmp_path)
+    with store.transaction() as db:  # the earlier encoding: one id per whole line
+        old = json.dumps(texts.Interner(db).ids("You: hi\nAssistant: there".split("\n")))
+    assert texts.text_of(store.db, old) == "You: hi\nAssistant: there"
+    store.close()
+
+
+def conversation_requests(n: int) -> list[tuple[str, str]]:
+    """(step, canonical request JSON) of a conversation's calls, shaped like the engine's:
+    a growing history, a transcript quoted in one user prompt, annotations with a schema."""
+    system = "You are a coach.\nBe brief."
+    history: list[list[str]] = []
+    out = []
+    for i in range(n):
+        transcript = "\n".join(f"{'You' if r == 'user' else 'Assistant'}: {c}"
+                               for r, c in history)
+        out.append(("user", {"messages": [["system", system], ["user",
+                    f"The conversation so far:\n{transcript}\n\nWrite your next message."]],
+                             "model": "m", "seed": 1, "temperature": None}))
+        history.append(["user", f"user message {i}"])
+        out.append(("assistant", {"messages": [["system", system], *history], "model": "m",
+                                  "seed": 1, "max_tokens": 256 + i % 2}))
+        history.append(["assistant", f"assistant reply {i}\nsecond line"])
+        earlier = "\n".join(f"[{k}] {r}: {c}" for k, (r, c) in enumerate(history))
+        ann = {"messages": [["user", f"Earlier messages:\n{earlier}\nFields: ..."]],
+               "model": "m", "json_schema": {"type": "object", "n": i % 3}}
+        if i % 4 == 3:
+            del ann["model"]  # a field the base has and this request lacks
+        out.append(("annotate", ann))
+    return [(step, json.dumps(r, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+            for step, r in out]
+
+
+def write_through_one_interner(store, run, requests, job_key="ds:0"):
+    from bdsl.store import texts
+    from bdsl.store.db import write_call
+
+    with store.transaction() as db:
+        interner = texts.Interner(db)
+        for i, (step, rj) in enumerate(requests):
+            write_call(db, interner, run, job_key, "c",
+                       call(f"{job_key}-h{i}", step=step, request_json=rj, response_text=f"r{i}"))
+
+
+def test_a_conversations_requests_are_deltas_and_replay_byte_identical(tmp_path, store_target):
+    from bdsl.store.reader import journaled_requests
+
+    store = opened(tmp_path, store_target)
+    run = store.start_run(plan(), "", {})
+    requests = conversation_requests(12)
+    write_through_one_interner(store, run, requests)
+    for i, (step, rj) in enumerate(requests):
+        back = store.cached_call(f"ds:0-h{i}")
+        assert back.request_json == rj and back.step == step and back.response_text == f"r{i}"
+    assert [json.dumps(r, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+            for _, _, r in journaled_requests(store)] == [rj for _, rj in requests]
+    bases = [b for (b,) in store.db.execute("SELECT request_base FROM llm_calls ORDER BY id")]
+    assert bases[:3] == [None, None, None] and all(b is not None for b in bases[6:])
+    # linear, not quadratic: the last calls store about as much as the early ones
+    sizes = [n for (n,) in store.db.execute(
+        "SELECT LENGTH(request_ref) FROM llm_calls WHERE step = 'assistant' ORDER BY id")]
+    assert max(sizes[2:]) - min(sizes[2:]) <= 8, sizes
+    store.close()
+
+
+def test_a_chain_of_deltas_is_bounded(tmp_path, monkeypatch):
+    from bdsl.store import texts
+
+    monkeypatch.setattr(texts, "MAX_DEPTH", 3)
+    store = Store.open(tmp_path)
+    run = store.start_run(plan(), "", {})
+    requests = [r for r in conversation_requests(10) if r[0] == "assistant"]
+    write_through_one_interner(store, run, requests)
+    bases = [b for (b,) in store.db.execute("SELECT request_base FROM llm_calls ORDER BY id")]
+    assert bases.count(None) >= 2  # stored whole again after 3 deltas
+    for i, (_step, rj) in enumerate(requests):
+        assert store.cached_call(f"ds:0-h{i}").request_json == rj
+    store.close()
+
+
+def test_a_rolled_back_write_is_never_a_base(tmp_path, store_target):
+    """The writer runs each write in a savepoint: one that fails is rolled back, and the
+    next call of the same job must not be stored as a delta over the call it wrote."""
+    import asyncio
+
+    from bdsl.store.db import write_call
+
+    store = opened(tmp_path, store_target)
+    run = store.start_run(plan(), "", {})
+    requests = [r for r in conversation_requests(4) if r[0] == "assistant"]
+
+    def write_then_fail(db, interner, rec):
+        write_call(db, interner, run, "ds:0", "c", rec)
+        raise RuntimeError("after the insert")
+
+    async def go():
+        w = store.writer()
+        await w.submit(write_call, run, "ds:0", "c",
+                       call("a0", step="assistant", request_json=requests[0][1]))
+        with pytest.raises(RuntimeError):
+            await w.submit(write_then_fail,
+                           call("a1", step="assistant", request_json=requests[1][1]))
+        await w.submit(write_call, run, "ds:0", "c",
+                       call("a2", step="assistant", request_json=requests[2][1]))
+
+    asyncio.run(go())
+    assert store.cached_call("a1") is None
+    assert store.cached_call("a2").request_json == requests[2][1]
+    store.close()
+
+
+def test_a_v2_store_migrates_and_replays_what_it_journaled(tmp_path, store_target):
+    """A store written by the v2 bdsc (whole requests, one text row per line) opens under
+    this one: it is migrated in place and every journaled call replays unchanged."""
+    from bdsl.store import texts
+    from bdsl.store.database import open_database
+    from bdsl.store.schema import apply_schema, schema_version
+
+    target = store_target or tmp_path / "run" / "store.sqlite"
+    target_dir = tmp_path / "run"
+    target_dir.mkdir()
+    db = open_database(target)
+    apply_schema(db, upto=2)
+    requests = conversation_requests(3)
+    with db.transaction():
+        interner = texts.Interner(db)
+        for i, (step, rj) in enumerate(requests):
+            data = json.loads(rj)
+            for m in data["messages"]:  # v2's encoding, written as v2 wrote it
+                m[1] = interner.ids(m[1].split("\n"))
+            if data.get("json_schema"):
+                schema = json.dumps(data["json_schema"], sort_keys=True, separators=(",", ":"))
+                data["json_schema"] = {"$text": interner.ids([schema])[0]}
+            db.execute(
+                "INSERT INTO llm_calls (request_hash, run_id, job_key, content_hash, step,"
+                " turn_index, attempt, model, request_json, response_text, request_ref,"
+                " response_ref, finish_reason, status, latency_s, created_at)"
+                " VALUES (?, 1, 'ds:0', 'c', ?, 0, 0, 'm', '', '', ?, ?, 'stop', 'ok', 0, 0)",
+                (f"old{i}", step, json.dumps(data, separators=(",", ":"), sort_keys=True),
+                 json.dumps(interner.ids([f"You: reply {i}"]))))
+    assert schema_version(db) == 2
+    db.close()
+    store = Store(target)
+    assert schema_version(store.db) == SCHEMA_VERSION
+    for i, (_step, rj) in enumerate(requests):
+        back = store.cached_call(f"old{i}")
+        assert back.request_json == rj and back.response_text == f"You: reply {i}"
+    # new calls of the same job go on in the new encoding next to the old ones
+    write_through_one_interner(store, 1, conversation_requests(2), job_key="ds:new")
+    assert store.cached_call("ds:new-h3").request_json == conversation_requests(2)[3][1]
+    store.close()
