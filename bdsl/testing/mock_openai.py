@@ -68,9 +68,12 @@ class MockServer:
         return self.provider.log.stats()
 
     def env(self, api_key: str | None = None) -> dict[str, str]:
-        """Environment that points litellm's `openai/<model>` at this server."""
+        """Environment that points litellm's `openai/<model>` and `anthropic/<model>` (and
+        bdsl's Anthropic batches) at this server."""
         key = api_key or self.config.api_key or "sk-mock-local"
-        return {"OPENAI_BASE_URL": self.url, "OPENAI_API_BASE": self.url, "OPENAI_API_KEY": key}
+        root = f"http://{self.host}:{self.port}"  # litellm adds /v1/messages itself
+        return {"OPENAI_BASE_URL": self.url, "OPENAI_API_BASE": self.url, "OPENAI_API_KEY": key,
+                "ANTHROPIC_API_BASE": root, "ANTHROPIC_API_KEY": key}
 
     def configure(self, **changes) -> MockConfig:
         return self._on_loop(self._configure(changes))
