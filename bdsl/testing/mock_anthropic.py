@@ -262,7 +262,9 @@ class AnthropicService:
                 seq=self.log.next_seq(), method="POST", path="batch:/v1/messages",
                 started=started, finished=time.monotonic(), outcome=outcome, status=status,
                 billed=status == 200, model=str(params.get("model", "")),
-                body_hash=body_hash(params), prompt_tokens=usage.get("prompt_tokens", 0),
+                # the line's hash covers its custom_id: Anthropic takes no seed, so two
+                # replicates of one cell may send the very same params
+                body_hash=body_hash(row), prompt_tokens=usage.get("prompt_tokens", 0),
                 completion_tokens=usage.get("completion_tokens", 0), batch_id=batch["id"],
                 body=params if cfg.record_bodies else None))
             result = ({"type": "succeeded", "message": answer} if status == 200 else
