@@ -22,7 +22,7 @@ import json
 import re
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
@@ -111,8 +111,8 @@ def _check(params) -> str:
     return ""
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+def _now(after_s: float = 0.0) -> str:
+    return (datetime.now(UTC) + timedelta(seconds=after_s)).isoformat().replace("+00:00", "Z")
 
 
 class AnthropicService:
@@ -183,7 +183,7 @@ class AnthropicService:
             "id": batch_id, "type": "message_batch", "processing_status": "in_progress",
             "request_counts": {"processing": len(rows), "succeeded": 0, "errored": 0,
                                "canceled": 0, "expired": 0},
-            "ended_at": None, "created_at": _now(), "expires_at": None,
+            "ended_at": None, "created_at": _now(), "expires_at": _now(86400),
             "archived_at": None, "cancel_initiated_at": None, "results_url": None}
         base = f"{request.scheme}://{request.host}"
         self._tasks[batch_id] = asyncio.get_running_loop().create_task(
