@@ -7,7 +7,8 @@ Anthropic batches): the second backend behind `BatchClient`, same interface.
     POST {base}/v1/messages/batches/{id}/cancel
 
 Requests are bdsl's OpenAI-shaped `ChatRequest`s: system messages become `system`,
-`max_tokens` (required by Anthropic) is the request's or the model's maximum output from
+consecutive messages of one role are merged into one (as litellm does), `max_tokens`
+(required by Anthropic) is the request's or the model's maximum output from
 litellm's model info (what litellm sends on an interactive call), else 4096; `seed` is
 dropped (Anthropic has none). Structured output (`json_schema`) becomes one forced tool
 whose input schema is the schema; the tool call's input is the answer's text. States map
@@ -15,7 +16,8 @@ to the engine's: in_progress -> in_progress, canceling -> cancelling, ended -> c
 (lines that errored, were canceled or expired are failed lines, sent again).
 
 Base URL: the dataset's endpoint `api_base`, else ANTHROPIC_API_BASE, ANTHROPIC_BASE_URL,
-else https://api.anthropic.com (a trailing /v1 or /v1/messages is dropped, as litellm does);
+else https://api.anthropic.com (a trailing /v1 or /v1/messages is dropped; litellm keeps a
+/v1 and asks /v1/v1/messages, so give the root);
 key: the endpoint's key, else ANTHROPIC_API_KEY.
 """
 
@@ -58,6 +60,8 @@ def params(req: ChatRequest, name: str, default_max_tokens: int = DEFAULT_MAX_TO
     for m in req.messages:
         if m.get("role") == "system":
             system.append(m.get("content") or "")
+        elif messages and messages[-1]["role"] == m.get("role"):  # Anthropic alternates
+            messages[-1]["content"] = _blocks(messages[-1]["content"]) + _blocks(m.get("content"))
         else:
             messages.append({"role": m.get("role"), "content": m.get("content") or ""})
     out = {"model": name, "max_tokens": req.max_tokens or default_max_tokens,
@@ -73,6 +77,10 @@ def params(req: ChatRequest, name: str, default_max_tokens: int = DEFAULT_MAX_TO
                          "input_schema": req.json_schema}]
         out["tool_choice"] = {"type": "tool", "name": tool}
     return out
+
+
+def _blocks(content) -> list:
+    return content if isinstance(content, list) else [{"type": "text", "text": content or ""}]
 
 
 def result_of(model: str, row: dict, cost) -> tuple[ChatResult | None, str, int]:

@@ -32,6 +32,14 @@ def test_system_messages_become_system_and_seed_is_dropped():
                               {"role": "user", "content": "help"}]}
 
 
+def test_consecutive_messages_of_one_role_are_merged():
+    r = ChatRequest(MODEL, ({"role": "user", "content": "a"}, {"role": "user", "content": "b"},
+                            {"role": "assistant", "content": "c"}))
+    assert ab.params(r, "m")["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
+        {"role": "assistant", "content": "c"}]
+
+
 def test_max_tokens_is_always_sent():
     assert ab.params(req(), "m")["max_tokens"] == ab.DEFAULT_MAX_TOKENS == 4096
     assert ab.params(req(), "m", default_max_tokens=64000)["max_tokens"] == 64000
