@@ -32,6 +32,7 @@ from bdsl.llm.types import ChatRequest, ChatResult
 VERSION = "2023-06-01"
 DEFAULT_BASE = "https://api.anthropic.com"
 DEFAULT_MAX_TOKENS = 4096
+RETRIES = 3  # for reading a batch's state or results
 STATES = {"in_progress": "in_progress", "canceling": "cancelling", "ended": "completed"}
 FINISH = {"max_tokens": "length", "end_turn": "stop", "stop_sequence": "stop",
           "tool_use": "stop"}
@@ -113,8 +114,8 @@ class AnthropicBatches:
     """The Message Batches endpoints for one base URL and key."""
 
     def __init__(self, api_base: str | None = None, api_key: str | None = None,
-                 timeout_s: float = 120.0):
-        self.base = base_url(api_base)
+                 timeout_s: float = 120.0, backoff_s: float = 1.0):
+        self.base, self.backoff_s = base_url(api_base), backoff_s
         self.key = api_key if api_key is not None else os.environ.get("ANTHROPIC_API_KEY")
         self.timeout_s = timeout_s
 
@@ -126,13 +127,30 @@ class AnthropicBatches:
                 "content-type": "application/json"}
 
     async def _call(self, method: str, url: str, body: dict | None = None):
+        """One request; a GET (safe to repeat) is tried again after a connection error,
+        a 429 or a 5xx (529 overloaded included), up to RETRIES times. A POST is not:
+        creating a batch twice would pay for its lines twice."""
+        import asyncio
+
         import httpx
 
-        async with httpx.AsyncClient(timeout=self.timeout_s) as http:
-            try:
-                r = await http.request(method, url, headers=self._headers(), json=body)
-            except httpx.HTTPError as e:
-                raise AnthropicError(f"{method} {url}: {type(e).__name__}: {e}") from None
+        headers = self._headers()
+        tries = RETRIES + 1 if method == "GET" else 1
+        for n in range(tries):
+            last = n == tries - 1
+            async with httpx.AsyncClient(timeout=self.timeout_s) as http:
+                try:
+                    r = await http.request(method, url, headers=headers, json=body)
+                except httpx.HTTPError as e:
+                    if last:
+                        raise AnthropicError(f"{method} {url}: {type(e).__name__}: {e}") \
+                            from None
+                    await asyncio.sleep(self.backoff_s * 2 ** n)
+                    continue
+            if (r.status_code == 429 or r.status_code >= 500) and not last:
+                await asyncio.sleep(self.backoff_s * 2 ** n)
+                continue
+            break
         if r.status_code >= 400:
             try:
                 error = r.json().get("error") or {}

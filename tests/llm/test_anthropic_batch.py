@@ -150,3 +150,33 @@ def test_the_route_gives_the_base_and_key(monkeypatch):
     assert (api.base, api.key) == ("http://gw:7", "sk-route")
     assert BatchClient()._anthropic(MODEL).key == "sk-env"
     assert BatchClient()._anthropic("openai/gpt-4o-mini") is None
+
+
+def test_reads_are_tried_again_and_creates_are_not(monkeypatch):
+    """A GET that meets a 529 or 500 is repeated; a POST is sent once (twice would pay twice)."""
+    import asyncio
+
+    import httpx
+
+    seen = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        if len(seen) in (1, 2):
+            return httpx.Response(529 if len(seen) == 1 else 500, json={
+                "type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+        return httpx.Response(200, json={"id": "msgbatch_1", "processing_status": "ended"})
+
+    real = httpx.AsyncClient
+
+    def client(**kw):
+        return real(transport=httpx.MockTransport(reply), **kw)
+
+    api = ab.AnthropicBatches("http://x", "k", backoff_s=0.0)
+    monkeypatch.setattr(httpx, "AsyncClient", client)
+    assert asyncio.run(api.retrieve("msgbatch_1"))["processing_status"] == "ended"
+    assert seen == ["GET", "GET", "GET"]
+    seen.clear()
+    with pytest.raises(ab.AnthropicError, match="Anthropic 529: Overloaded"):
+        asyncio.run(api.create([]))
+    assert seen == ["POST"]
