@@ -2,7 +2,7 @@
 hours at the provider's batch price (OpenAI and OpenAI-compatible servers, Azure, through
 litellm; Anthropic's Message Batches through anthropic_batch.py, which litellm cannot create).
 
-    client = BatchClient()
+    client = BatchClient()    # openai/*, azure/*, anthropic/* models
     batch = await client.submit("openai/gpt-4o-mini", [("key1", req1), ("key2", req2)])
     state = await client.state(batch.id, model)        # submitted ... completed
     answers = await client.answers(state, model)       # custom id -> Answer
