@@ -119,8 +119,8 @@ def plan_budget(plan, max_cost, max_tokens):
                    "renew their leases).")
 @click.option("--batch", is_flag=True,
               help="Send each turn round of all pending conversations as one provider batch "
-                   "(OpenAI Batch API: half price, answers within hours). Resumable: a "
-                   "rerun polls the batches already sent.")
+                   "(OpenAI, Azure or Anthropic batch APIs: half price, answers within hours). "
+                   "Resumable: a rerun polls the batches already sent.")
 @click.option("--poll", "poll_s", type=click.FloatRange(min=0.05), default=30, show_default=True,
               help="With --batch: seconds between checks of a batch's status.")
 def run_cmd(spec_or_plan, out, model, limit, sample, concurrency, max_cost, max_tokens,

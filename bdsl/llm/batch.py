@@ -1,7 +1,8 @@
 """Provider batch APIs through litellm: many chat requests in one file, answered within
-hours at the provider's batch price (OpenAI and OpenAI-compatible servers, Azure).
+hours at the provider's batch price (OpenAI and OpenAI-compatible servers, Azure, through
+litellm; Anthropic's Message Batches through anthropic_batch.py, which litellm cannot create).
 
-    client = BatchClient()
+    client = BatchClient()    # openai/*, azure/*, anthropic/* models
     batch = await client.submit("openai/gpt-4o-mini", [("key1", req1), ("key2", req2)])
     state = await client.state(batch.id, model)        # submitted ... completed
     answers = await client.answers(state, model)       # custom id -> Answer
@@ -24,7 +25,7 @@ from bdsl.llm.types import ChatRequest, ChatResult
 
 ENDPOINT = "/v1/chat/completions"
 DONE = ("completed", "failed", "expired", "cancelled")
-PROVIDERS = ("openai", "azure")  # whose file + batch endpoints litellm drives
+PROVIDERS = ("openai", "azure", "anthropic")  # litellm drives the first two
 
 
 class BatchUnsupported(Exception):
@@ -83,7 +84,19 @@ class BatchClient:
         extra = route.params() if route is not None else {}
         return {"custom_llm_provider": provider, **extra}
 
+    def _anthropic(self, model: str):
+        """The Message Batches backend for an anthropic/* model, or None for the others."""
+        if provider_of(model)[0] != "anthropic":
+            return None
+        from bdsl.llm.anthropic_batch import AnthropicBatches
+
+        route = self.routes.get(model)
+        where = route.params() if route is not None else {}
+        return AnthropicBatches(where.get("api_base"), where.get("api_key"))
+
     async def submit(self, model: str, lines: list[tuple[str, ChatRequest]]) -> BatchState:
+        if (api := self._anthropic(model)) is not None:
+            return await _anthropic_submit(api, model, lines)
         litellm = litellm_module()
         _, name = provider_of(model)
         rows = []
@@ -103,18 +116,35 @@ class BatchClient:
         return BatchState(batch.id, batch.status, file.id)
 
     async def state(self, batch_id: str, model: str) -> BatchState:
+        if (api := self._anthropic(model)) is not None:
+            from bdsl.llm.anthropic_batch import status_of
+
+            b = await api.retrieve(batch_id)
+            return BatchState(b["id"], status_of(b), output_file=b.get("results_url") or "")
         litellm = litellm_module()
         b = await litellm.aretrieve_batch(batch_id=batch_id, **self._where(model))
         return BatchState(b.id, b.status, b.input_file_id or "", b.output_file_id or "",
                           b.error_file_id or "")
 
     async def cancel(self, batch_id: str, model: str) -> None:
+        if (api := self._anthropic(model)) is not None:
+            await api.cancel(batch_id)
+            return
         litellm = litellm_module()
         await litellm.acancel_batch(batch_id=batch_id, **self._where(model))
 
     async def answers(self, state: BatchState, model: str) -> dict[str, Answer]:
         """Every line the batch answered or failed, by custom id."""
         out: dict[str, Answer] = {}
+        if (api := self._anthropic(model)) is not None:
+            from bdsl.llm.anthropic_batch import result_of
+
+            def cost(prompt, completion):
+                return batch_cost(model, prompt, completion)
+
+            for row in await api.results(state.output_file) if state.output_file else []:
+                out[row["custom_id"]] = Answer(*result_of(model, row, cost))
+            return out
         for file_id in (state.output_file, state.error_file):
             if file_id:
                 for row in await self._rows(file_id, model):
@@ -130,6 +160,23 @@ class BatchClient:
                                           **self._where(model))
         text = content.content.decode("utf-8") if hasattr(content, "content") else str(content)
         return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+async def _anthropic_submit(api, model: str, lines: list[tuple[str, ChatRequest]]
+                            ) -> BatchState:
+    from bdsl.llm.anthropic_batch import params, status_of
+
+    _, name = provider_of(model)
+    info = {}
+    try:
+        info = litellm_module().get_model_info(model) or {}
+    except Exception:  # not in the cost map: the documented default
+        pass
+    default = info.get("max_output_tokens") or info.get("max_tokens")
+    kwargs = {"default_max_tokens": default} if default else {}
+    b = await api.create([{"custom_id": custom_id, "params": params(req, name, **kwargs)}
+                          for custom_id, req in lines])
+    return BatchState(b["id"], status_of(b), output_file=b.get("results_url") or "")
 
 
 def _answer(model: str, row: dict) -> Answer:

@@ -1,5 +1,6 @@
-"""The mock's aiohttp application: chat completions, models, the Files and Batch API, the
-API key check, and one log entry per request (see mock_openai for how to run it)."""
+"""The mock's aiohttp application: chat completions, models, the Files and Batch API,
+Anthropic's Messages and Message Batches (mock_anthropic), the API key check, and one log
+entry per request (see mock_openai for how to run it)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from collections import Counter
 import attrs
 from aiohttp import web
 
+from bdsl.testing.mock_anthropic import AnthropicService
+from bdsl.testing.mock_anthropic import error as anthropic_error
 from bdsl.testing.mock_batches import BatchService
 from bdsl.testing.mock_config import Fault, MockConfig
 from bdsl.testing.mock_faults import RateLimiter, pick_fault, sample_latency
@@ -27,7 +30,7 @@ from bdsl.testing.mock_replies import (
     reply_key,
 )
 
-CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
+CHAT_PATHS = ("/v1/chat/completions", "/chat/completions", "/v1/messages")
 MAX_UPLOAD = 512 * 1024 * 1024
 
 _FAULT_ANSWERS = {
@@ -64,6 +67,7 @@ class MockProvider:
         self.log = RequestLog()
         self.limiter = RateLimiter(self.config, time.monotonic())
         self.batches = BatchService(lambda: self.config, self.log, self.answer)
+        self.anthropic = AnthropicService(lambda: self.config, self.log, self.answer)
         self._occurrences: Counter = Counter()
         self._closing: asyncio.Event | None = None
 
@@ -88,6 +92,7 @@ class MockProvider:
                             web.get(f"{prefix}/models", self.models),
                             web.get(f"{prefix}/models/{{model}}", self.model),
                             *self.batches.routes(prefix)])
+        app.add_routes(self.anthropic.routes())
         app.on_startup.append(self._start)
         app.on_shutdown.append(self._stop)
         return app
@@ -98,6 +103,7 @@ class MockProvider:
     async def _stop(self, app) -> None:
         self._closing.set()  # hung and delayed requests answer now
         await self.batches.close()
+        await self.anthropic.close()
 
     # --- every request: API key, and a log entry for the non-chat endpoints -----------
 
@@ -105,7 +111,13 @@ class MockProvider:
     async def _access(self, request: web.Request, handler):
         chat = request.path in CHAT_PATHS
         key = self.config.api_key
-        if key is not None and request.headers.get("Authorization", "") != f"Bearer {key}":
+        if key is not None and request.path.startswith("/v1/messages"):  # Anthropic's
+            if request.headers.get("x-api-key") != key:
+                seq, started = self.log.begin(counted=False)
+                self.log.end(False, Entry(seq, request.method, request.path, started,
+                                          time.monotonic(), Outcome.UNAUTHORIZED, 401))
+                return web.json_response(anthropic_error(401, "invalid x-api-key"), status=401)
+        elif key is not None and request.headers.get("Authorization", "") != f"Bearer {key}":
             given = "Authorization" in request.headers
             seq, started = self.log.begin(counted=False)
             self.log.end(False, Entry(seq, request.method, request.path, started,

@@ -1,6 +1,7 @@
 """A local OpenAI-compatible server for tests, benches and users: deterministic replies,
 configurable latency, a shared rate limit, seeded fault injection, API key, model list,
-context length, the Files and Batch API, and a log of every request.
+context length, the Files and Batch API, Anthropic's Messages and Message Batches
+(mock_anthropic), and a log of every request.
 
 In a test (own thread and event loop, a free port):
 
@@ -15,7 +16,8 @@ From a shell (Ctrl-C prints the request counts):
     python -m bdsl.testing.mock_openai --port 8080 --latency 0.5 --fault 429=0.1 --seed 1
 
 Reached from bdsl with model `openai/<name>` and the environment `server.env()` returns
-(litellm reads OPENAI_BASE_URL, then OPENAI_API_BASE, and OPENAI_API_KEY).
+(litellm reads OPENAI_BASE_URL, then OPENAI_API_BASE, and OPENAI_API_KEY), or with
+`anthropic/<name>` (ANTHROPIC_API_BASE, ANTHROPIC_API_KEY).
 """
 
 from __future__ import annotations
@@ -68,9 +70,12 @@ class MockServer:
         return self.provider.log.stats()
 
     def env(self, api_key: str | None = None) -> dict[str, str]:
-        """Environment that points litellm's `openai/<model>` at this server."""
+        """Environment that points litellm's `openai/<model>` and `anthropic/<model>` (and
+        bdsl's Anthropic batches) at this server."""
         key = api_key or self.config.api_key or "sk-mock-local"
-        return {"OPENAI_BASE_URL": self.url, "OPENAI_API_BASE": self.url, "OPENAI_API_KEY": key}
+        root = f"http://{self.host}:{self.port}"  # litellm adds /v1/messages itself
+        return {"OPENAI_BASE_URL": self.url, "OPENAI_API_BASE": self.url, "OPENAI_API_KEY": key,
+                "ANTHROPIC_API_BASE": root, "ANTHROPIC_API_KEY": key}
 
     def configure(self, **changes) -> MockConfig:
         return self._on_loop(self._configure(changes))
@@ -148,7 +153,8 @@ def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="python -m bdsl.testing.mock_openai",
         description="A local OpenAI-compatible mock server (chat completions, models, "
-                    "files, batches) with latency, rate limits and fault injection.")
+                    "files, batches; Anthropic messages and message batches) with latency, "
+                    "rate limits and fault injection.")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     ap.add_argument("--latency", type=float, default=0.0, help="seconds per answer")
