@@ -42,10 +42,3 @@ def test_novel_scenario_jobs_show_the_scenario_prompt():
     plan = compile_path(ROOT / "specs/03_socratic_method.bds").plan
     job = next(j for j in plan.jobs if j.context.novel)
     assert "novel_scenario" in dict(preview_prompts(plan, job))
-
-
-def test_the_synthesis_judge_lists_one_expert_per_line():
-    plan = compile_path(ROOT / "specs" / "04_knee_panel.bds").plan
-    job = next(j for j in plan.jobs if j.dataset == "knee_deliberation")
-    judge = dict(preview_prompts(plan, job))["judge synthesis_quality"]
-    assert "- Orthopedic surgeon: surgical outcomes\n- Nutritionist: " in judge
