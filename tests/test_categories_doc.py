@@ -66,11 +66,14 @@ def run_lines(output: str) -> list[str]:
                    if ln.startswith(("gates:", "dataset:")) or " jobs done," in ln]]
 
 
-def gate_block(run: str, gates: list[str], job: int = 0, keys=None) -> str:
-    """The stored results of `gates` for the run's conversation number `job`."""
+def gate_block(run: str, gates: list[str], job: str = "") -> str:
+    """The stored results of `gates` for the run's first conversation whose job key holds
+    `job` (by key: conversations are numbered as they finish, which concurrency orders).
+    Judge call ids are left out for the same reason."""
     store = Store.open(run)
     try:
-        conv = sorted(conversations(store), key=lambda c: c.id)[job]
+        conv = min((c for c in conversations(store) if job in c.job_key),
+                   key=lambda c: c.job_key)
         gates_hash = store.db.execute("SELECT gates_hash FROM jobs WHERE key=?",
                                       (conv.job_key,)).fetchone()[0]
         rows = {r.gate: r for r in read_gate_rows(store, conv.id, gates_hash)}
@@ -81,7 +84,7 @@ def gate_block(run: str, gates: list[str], job: int = 0, keys=None) -> str:
         r = rows[name]
         lines.append(f"{name}: {'pass' if r.passed else 'FAIL'}: {r.reason}")
         for key, value in r.details.items():
-            if key == "soft" or (keys and key not in keys):
+            if key in ("soft", "call_ids"):
                 continue
             if isinstance(value, list) and value and isinstance(value[0], dict):
                 lines.append(f"  {key}:")
@@ -91,9 +94,11 @@ def gate_block(run: str, gates: list[str], job: int = 0, keys=None) -> str:
     return "\n".join(lines)
 
 
-def stored(run: str, job: int = 0) -> tuple[dict, str]:
+def stored(run: str, job: str = "") -> tuple[dict, str]:
+    """The run's first stored conversation (by job key) whose job key holds `job`."""
     rows = [json.loads(ln) for ln in open(f"{run}/conversations.jsonl", encoding="utf-8")]
-    return sorted(rows, key=lambda r: r["id"])[job], f"# {run}/conversations.jsonl"
+    return (min((r for r in rows if job in r["job_key"]), key=lambda r: r["job_key"]),
+            f"# {run}/conversations.jsonl")
 
 
 def outputs(folder) -> dict[str, str]:
@@ -159,12 +164,12 @@ def outputs(folder) -> dict[str, str]:
                                            r"^- ", r"^The dissent")])
     head, text = bdsc("bdsc run specs/04_knee_panel.bds --model fake/echo --out runs/04")
     out["panel-run"] = block(head, run_lines(text))
-    conv, head = stored("runs/04", 2)
+    conv, head = stored("runs/04", delib)
     out["panel-turns"] = block(head, [f"turns of {conv['job_key']} (content cut at 60 "
                                       "characters):"] + [
         f"  {t['index']:>2} {t['role']:<9} {t['label'] or '-':<14} {t['train']!s:<5} "
         f"{t['content'][:60]!r}" for t in conv["turns"]])
-    out["panel-gates"] = gate_block("runs/04", ["minority_kept"], job=2)
+    out["panel-gates"] = gate_block("runs/04", ["minority_kept"], delib)
 
     # 5. adaptive curriculum
     head, text = bdsc("bdsc plan specs/05_adaptive_tutor.bds")
@@ -189,7 +194,7 @@ def outputs(folder) -> dict[str, str]:
     head, text = bdsc("bdsc run specs/06_cross_cultural.bds --model fake/echo --limit 2 "
                       "--out runs/06")
     out["culture-run"] = block(head, run_lines(text))
-    out["culture-gates"] = gate_block("runs/06", ["reply_language"], job=1)
+    out["culture-gates"] = gate_block("runs/06", ["reply_language"], ja)
 
     # 7. voice clone
     head, text = bdsc("bdsc plan specs/07_voice_clone.bds --prompts")
