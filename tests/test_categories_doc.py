@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 
+import pytest
 from click.testing import CliRunner
 
 from bdsl.cli import main
@@ -227,3 +228,32 @@ def test_the_embedded_model_section_names_its_script_and_results():
     text = DOC.read_text(encoding="utf-8")
     assert "python bench/categories_real.py" in text
     assert (ROOT / "bench" / "categories_real.py").exists()
+
+
+@pytest.mark.slow
+def test_the_curriculum_is_scored_on_the_embedded_model(tmp_path):
+    """The 5-session curriculum on the 4,096-token embedded model: each session's
+    difficulty is the last one's measured choice, and every gate is scored (a transcript
+    too long for the judge is judged in windows, not refused). Tens of minutes on a CPU."""
+    from bdsl.llm.models import check_model_available
+
+    if check_model_available("local/smollm2"):
+        pytest.skip("needs the embedded model (bdsc models pull smollm2)")
+    r = CliRunner().invoke(main, ["run", str(ROOT / "specs" / "05_adaptive_tutor.bds"),
+                                  "--model", "local/smollm2", "--limit", "1",
+                                  "--out", str(tmp_path / "run")])
+    assert r.exit_code in (0, 3), r.output
+    assert "1/1 jobs done, 0 failed" in r.output
+    store = Store.open(tmp_path / "run")
+    [conv] = list(conversations(store))
+    outcomes = [json.loads(t.content) for t in conv.turns if t.label == "session_outcome"]
+    states = [json.loads(t.content)["session"] for t in conv.turns
+              if t.label == "session_state"]
+    assert len(outcomes) == len(states) == 5
+    assert [s["difficulty"] for s in states[1:]] == [o["next_difficulty"]
+                                                      for o in outcomes[:-1]]
+    gates_hash = store.db.execute("SELECT gates_hash FROM jobs WHERE key=?",
+                                  (conv.job_key,)).fetchone()[0]
+    rows = {g.gate: g for g in read_gate_rows(store, conv.id, gates_hash)}
+    assert set(rows) == {"clarity", "not_truncated", "alternating_roles"}
+    assert rows["clarity"].score is not None, rows["clarity"].reason
