@@ -39,6 +39,10 @@ def bdsc(*argv: str, cwd: Path) -> tuple[int, str, float]:
     return out.returncode, out.stdout, time.perf_counter() - t0
 
 
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -79,7 +83,8 @@ def report(out: Path) -> None:
                         o = json.loads(t.content)
                         print(f"  session {o['session']}: difficulty {o['difficulty']}, "
                               f"learner state {o['learner_state']}, mastery {o['mastery']}, "
-                              f"next difficulty {o['next_difficulty']} ({o['source']})")
+                              f"outcome {o['outcome']}, next difficulty "
+                              f"{o['next_difficulty']} (from the {o['source']})")
                 for r in read_gate_rows(store, conv.id, gates_hash):
                     verdict = "pass" if r.passed else ("review" if r.soft else "FAIL")
                     reason = r.reason if len(r.reason) <= 150 else r.reason[:147] + "..."
@@ -116,14 +121,14 @@ def main() -> None:
         specs = [s for n in args.only.split(",") for s in SPECS if s.name.startswith(n)]
     for spec in specs:
         run_dir = out / spec.stem
-        started = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        record = {"spec": spec.name, "date": started}
+        record = {"spec": spec.name, "date": now()}
         for name, argv in (
             ("run", ["run", str(spec.relative_to(ROOT)), "--model", "local/smollm2",
                      "--limit", "1", "--out", str(run_dir)]),
             ("status", ["status", str(run_dir)]),
             ("score", ["score", str(run_dir), "--format", "json"]),
         ):
+            started = now()
             rc, text, secs = bdsc(*argv, cwd=ROOT)
             shown = " ".join(a.replace(str(out), "OUT") for a in argv)
             log.write(f"## {started} ({secs:.0f}s, exit {rc})\n$ bdsc {shown}\n{text}\n")
