@@ -78,10 +78,13 @@ def report(out: Path) -> None:
                     "WHERE job_key=?", (conv.job_key,)).fetchone()
                 print(f"{conv.job_key}: {len(conv.turns)} stored turns, {calls} calls, "
                       f"{tokens} tokens")
+                skills = [json.loads(t.content)["session"].get("skill") for t in conv.turns
+                          if t.label == "session_state"]
                 for t in conv.turns:
                     if t.label == "session_outcome":
                         o = json.loads(t.content)
-                        print(f"  session {o['session']}: difficulty {o['difficulty']}, "
+                        print(f"  session {o['session']}: skill {skills[o['session'] - 1]!r}, "
+                              f"difficulty {o['difficulty']}, "
                               f"learner state {o['learner_state']}, mastery {o['mastery']}, "
                               f"outcome {o['outcome']}, next difficulty "
                               f"{o['next_difficulty']} (from the {o['source']})")
@@ -95,9 +98,13 @@ def report(out: Path) -> None:
                         print(f"    turn {miss['turn']} ({miss['protocol']}) said: "
                               f"{said[:160]!r}")
                     if r.details.get("windows"):
+                        ids = r.details.get("call_ids", [])
+                        tokens = [store.db.execute("SELECT prompt_tokens FROM llm_calls "
+                                                   "WHERE id=?", (i,)).fetchone()[0]
+                                  for i in ids]
                         print(f"    judged in {len(r.details['windows'])} windows: "
                               f"{r.details['windows']}, scores "
-                              f"{r.details.get('window_scores')}")
+                              f"{r.details.get('window_scores')}, prompt tokens {tokens}")
         finally:
             store.close()
 

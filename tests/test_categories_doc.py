@@ -224,10 +224,22 @@ def test_every_output_shown_is_what_the_code_prints(tmp_path, monkeypatch):
             "(BDSL_UPDATE_DOCS=1 pytest tests/test_categories_doc.py rewrites it)"
 
 
-def test_the_embedded_model_section_names_its_script_and_results():
+MEASURED = re.compile(r"<!-- measured:smollm2 -->\n```\n((?:(?!```).*\n)*)```")
+
+
+def test_the_embedded_model_block_is_the_scripts_report():
+    """The measured block is `bench/categories_real.py --report` output (not rerun here):
+    its machine line, one `bdsc run` line per spec that exists, and the curriculum's five
+    session outcomes with a judge score."""
     text = DOC.read_text(encoding="utf-8")
-    assert "python bench/categories_real.py" in text
-    assert (ROOT / "bench" / "categories_real.py").exists()
+    assert "python bench/categories_real.py --out /tmp/categories_real --report" in text
+    [block] = MEASURED.findall(text)
+    assert block.startswith("# machine: ")
+    runs = re.findall(r"^\$ bdsc run (specs/\S+) --model local/smollm2 --limit 1 ", block, re.M)
+    assert runs and all((ROOT / spec).is_file() for spec in runs)
+    assert "specs/05_adaptive_tutor.bds" in runs
+    assert len(re.findall(r"^  session \d: difficulty", block, re.M)) == 5
+    assert re.search(r"^  clarity: \w+: clarity [\d.]+ over 5 parts", block, re.M)
 
 
 @pytest.mark.slow
