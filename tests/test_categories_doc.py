@@ -238,7 +238,7 @@ def test_the_embedded_model_block_is_the_scripts_report():
     runs = re.findall(r"^\$ bdsc run (specs/\S+) --model local/smollm2 --limit 1 ", block, re.M)
     assert runs and all((ROOT / spec).is_file() for spec in runs)
     assert "specs/05_adaptive_tutor.bds" in runs
-    assert len(re.findall(r"^  session \d: difficulty", block, re.M)) == 5
+    assert len(re.findall(r"^  session \d: skill .*, difficulty", block, re.M)) == 5
     assert re.search(r"^  clarity: \w+: clarity [\d.]+ over 5 parts", block, re.M)
 
 
