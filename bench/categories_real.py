@@ -8,6 +8,7 @@ Minutes per spec on a laptop CPU; runs one spec at a time.
 
     python bench/categories_real.py [--out /tmp/categories_real] [--only 05,01]
     python bench/categories_real.py --out /tmp/categories_real --report
+    python bench/categories_real.py --out /tmp/categories_real --recheck-crisis
 
 --report runs nothing: it prints, for every run directory in OUT, the wall time from
 log.txt, every conversation's gate results and a curriculum's session outcomes, read from
@@ -109,13 +110,38 @@ def report(out: Path) -> None:
             store.close()
 
 
+def recheck_crisis(out: Path) -> None:
+    """`bdsc gate` (today's gate code) on the crisis run's stored conversation: the
+    crisis_referral result, without calling the model again (judges on fake/echo)."""
+    conv = json.loads((out / "01_crisis_support" / "conversations.jsonl").open().readline())
+    given = out / "01_recheck.jsonl"
+    given.write_text(json.dumps({"messages": [{"role": m["role"], "content": m["content"]}
+                                              for m in conv["messages"]]}) + "\n")
+    scored = out / "01_recheck.scored.jsonl"
+    argv = ["gate", "specs/01_crisis_support.bds", "--input", str(given), "--judge-model",
+            "fake/echo", "-o", str(scored)]
+    rc, text, _ = bdsc(*argv, cwd=ROOT)
+    print("$ bdsc " + " ".join(a.replace(str(out), "OUT") for a in argv))
+    print(text.replace(str(out), "OUT").rstrip())
+    row = next(r for r in json.loads(scored.read_text())["bdsl_gates"]["results"]
+               if r["gate"] == "crisis_referral")
+    print(f"crisis_referral: {'pass' if row['passed'] else 'FAIL'}: {row['reason']}")
+    for d in row["details"]["detections"]:
+        print(f"  turn {d['turn']}: {d['signals']}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=Path("/tmp/categories_real"))
     ap.add_argument("--only", help="spec numbers in the order to run them, e.g. 05,01")
     ap.add_argument("--report", action="store_true", help="print the results, run nothing")
+    ap.add_argument("--recheck-crisis", action="store_true",
+                    help="today's crisis_referral gate on the stored crisis conversation")
     args = ap.parse_args()
     out = args.out.resolve()
+    if args.recheck_crisis:
+        recheck_crisis(out)
+        return
     if args.report:
         report(out)
         return
