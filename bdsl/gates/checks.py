@@ -164,7 +164,8 @@ def required_disclaimers(gate, turns, ctx) -> GateRow:
             else:
                 continue
             found = _disclaimer_in(rule.text, t.content)
-            entry = {"turn": t.index, "disclaimer": rule.text, "because": why}
+            entry = {"turn": t.index, "disclaimer": rule.text, "because": why,
+                     **_regulations(rule)}
             if found == "reworded":
                 reworded.append(entry)
             elif found is None:
@@ -179,6 +180,11 @@ def required_disclaimers(gate, turns, ctx) -> GateRow:
         return _row(gate, False, "; ".join(parts), soft=True, missing=[], inferred=inferred,
                     reworded=reworded)
     return _row(gate, True, "every triggered disclaimer is present", missing=[])
+
+
+def _regulations(rule) -> dict:
+    """Evidence names the regulation(s) a rule implements, when it says (`under "..."`)."""
+    return {"regulations": list(rule.regulations)} if rule.regulations else {}
 
 
 def _answers_crisis(turns, i: int) -> bool:
@@ -222,7 +228,7 @@ def forbidden_claims(gate, turns, ctx) -> GateRow:
             for m in saferegex.finditer(rule.pattern, t.content):
                 how = claims.context(m.string, m.start(), m.end())
                 entry = {"turn": t.index, "match": m.group(0), "because": rule.because,
-                         "context": how, "layer": "pattern"}
+                         "context": how, "layer": "pattern", **_regulations(rule)}
                 {"asserted": asserted, "quoted": review, "reported": review}.get(
                     how, ignored).append(entry)
     judged = _judged_claims(gate, turns, ctx, {f["turn"] for f in asserted})

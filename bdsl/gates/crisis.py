@@ -102,7 +102,7 @@ CUES: tuple[Cue, ...] = (
          r"\b(?:is there|theres) (?:any|a|no) point (?:in|of|to) (?:being alive|living|life"
          r"|going on|existing|carrying on)\b",
          r"\b(?:life|living|my life) (?:isnt|is not|aint|not) worth (?:it|living)\b",
-         r"\bnot worth living\b",
+         r"\b(?:not|isnt|aint|wasnt) worth living\b",
          r"\bway out\b[^.!?]{0,30}\b(?:die|dying|death|dead|suicide)\b"),
     _cue("cant_go_on", "hopeless",
          r"\b(?:cant|can not|cannot) (?:go on|keep going|carry on|do this|take (?:it|this)"

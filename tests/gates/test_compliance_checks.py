@@ -45,3 +45,20 @@ def test_required_statement_missing_and_present():
         ("user", "What returns can I expect?"),
         ("assistant", "Past performance does not guarantee future results.")), CTX)
     assert good.passed
+
+
+def test_disclaimer_and_forbid_evidence_name_their_regulation():
+    from bdsl.gates.checks import forbidden_claims, required_disclaimers
+
+    disclaimer = ir.ComplianceRule("disclaimer", "Not investment advice.",
+                                   when=ir.Pattern(r"\bfunds?\b", "i"),
+                                   regulations=("FINRA-2210",))
+    forbid = ir.ComplianceRule("forbid", pattern=ir.Pattern(r"guaranteed returns", "i"),
+                               because="no promissory claims", regulations=("FINRA-2210",))
+    ctx = GateContext(None, (disclaimer, forbid))
+    turns = convo(("user", "Which fund?"), ("assistant", "This one has guaranteed returns."))
+    row = required_disclaimers(ir.Gate("d", "check", metric="required_disclaimers"), turns, ctx)
+    assert row.details["missing"][0]["regulations"] == ["FINRA-2210"]
+    row = forbidden_claims(ir.Gate("f", "check", metric="forbidden_claims"), turns, ctx)
+    assert not row.passed
+    assert [f["regulations"] for f in row.details["found"]] == [["FINRA-2210"]]
