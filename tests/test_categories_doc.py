@@ -12,6 +12,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -243,29 +245,33 @@ def test_the_embedded_model_block_is_the_scripts_report():
 
 
 @pytest.mark.slow
-def test_the_curriculum_is_scored_on_the_embedded_model(tmp_path):
-    """The 5-session curriculum on the 4,096-token embedded model: each session's
-    difficulty is the last one's measured choice, and every gate is scored (a transcript
-    too long for the judge is judged in windows, not refused). Tens of minutes on a CPU."""
+def test_a_curriculum_too_long_for_the_embedded_judge_is_judged_in_windows(tmp_path):
+    """A 5-session curriculum's transcript that does not fit the embedded judge's context
+    is judged in windows and gets a score, never an error. Generation runs on fake/echo and
+    the judge's context is cut to 1,024 tokens (BDSL_LOCAL_CONTEXT, read by the local
+    provider too, so an overflow would be real), so this takes seconds, not the 26 minutes
+    of bench/categories_real.py's full run at 4,096."""
     from bdsl.llm.models import check_model_available
 
     if check_model_available("local/smollm2"):
         pytest.skip("needs the embedded model (bdsc models pull smollm2)")
+    run = tmp_path / "run"
     r = CliRunner().invoke(main, ["run", str(ROOT / "specs" / "05_adaptive_tutor.bds"),
-                                  "--model", "local/smollm2", "--limit", "1",
-                                  "--out", str(tmp_path / "run")])
-    assert r.exit_code in (0, 3), r.output
-    assert "1/1 jobs done, 0 failed" in r.output
-    store = Store.open(tmp_path / "run")
+                                  "--model", "fake/echo", "--limit", "1", "--out", str(run)])
+    assert "1/1 jobs done, 0 failed" in r.output, r.output
+    env = {**os.environ, "BDSL_LOCAL_CONTEXT": "1024", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    p = subprocess.run([sys.executable, "-m", "bdsl", "score", str(run), "--judge-model",
+                        "local/smollm2"], env=env, capture_output=True, text=True, timeout=900)
+    assert p.returncode in (0, 1), p.stdout + p.stderr  # 1: a gate failed, a result
+    assert "Traceback" not in p.stderr and "internal error" not in p.stderr
+    store = Store.open(run)
     [conv] = list(conversations(store))
-    outcomes = [json.loads(t.content) for t in conv.turns if t.label == "session_outcome"]
-    states = [json.loads(t.content)["session"] for t in conv.turns
-              if t.label == "session_state"]
-    assert len(outcomes) == len(states) == 5
-    assert [s["difficulty"] for s in states[1:]] == [o["next_difficulty"]
-                                                      for o in outcomes[:-1]]
+    assert len([t for t in conv.turns if t.label == "session_state"]) == 5
     gates_hash = store.db.execute("SELECT gates_hash FROM jobs WHERE key=?",
                                   (conv.job_key,)).fetchone()[0]
     rows = {g.gate: g for g in read_gate_rows(store, conv.id, gates_hash)}
-    assert set(rows) == {"clarity", "not_truncated", "alternating_roles"}
     assert rows["clarity"].score is not None, rows["clarity"].reason
+    windows, longest = store.db.execute(
+        "SELECT COUNT(*), MAX(prompt_tokens) FROM llm_calls WHERE step LIKE 'judge:clarity:%'"
+        " AND model = 'local/smollm2'").fetchone()
+    assert windows > 1 and longest < 1024  # judged in windows that fit

@@ -107,6 +107,10 @@ async def score_run(store, plan: ir.Plan, journal=None, judge_model: str | None 
     async def score_one(conv) -> bool:
         job = jobs[conv.job_key]
         done = scored_gates(store, conv.id, job.gates_hash)
+        if judge_model:  # a judge named on the command line judges again (the journal
+            # replays what that model already answered, so the same model costs nothing)
+            done = {g for g in done if g not in index.gate
+                    or index.gate[g].kind != GateKind.JUDGE}
         gates = [index.gate[g] for g in job.gates if g in index.gate and g not in done]
         if not gates:
             return False
