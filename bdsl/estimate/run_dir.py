@@ -18,9 +18,9 @@ from bdsl.estimate.records import Estimate
 
 ESTIMATE_FILE = "estimate.json"
 # jobs walked per dataset for the estimate `bdsc run` writes before its first call: it
-# is paid on every run's start (about 30 ms of CPU per job walked), where `bdsc plan
+# is paid on every run's start (30-70 ms of CPU per job walked), where `bdsc plan
 # --estimate` walks SAMPLE_JOBS; the sampled jobs are spread over the dataset and scaled
-RUN_SAMPLE_JOBS = 24
+RUN_SAMPLE_JOBS = 8
 _WINDOW = re.compile(r"^(judge:[^:]+):\d+$")  # judge:<gate>:<window> -> judge:<gate>
 
 
