@@ -45,6 +45,13 @@ SPEC_COMMANDS = ("check", "compile", "plan", "run", "diff", "gate", "import", "l
 
 class LazyGroup(click.Group):
     def invoke(self, ctx):
+        import warnings
+
+        # httpx/anyio (under litellm and the openai SDK) can leave a connection attempt's
+        # coroutine unawaited when a run ends or a poller is cancelled; Python reports it
+        # at exit, in the middle of the user's output, and there is nothing to act on
+        warnings.filterwarnings("ignore", message="coroutine .* was never awaited",
+                                category=RuntimeWarning)
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):

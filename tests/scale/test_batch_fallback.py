@@ -28,12 +28,12 @@ def test_a_model_without_a_batch_api_is_called_interactively_and_said_once(tmp_p
 
         async def ask():
             for key in ("a", "b"):
-                await completer.complete(CallRequest("anthropic/claude-3-5-haiku-20241022",
+                await completer.complete(CallRequest("gemini/gemini-1.5-flash",
                                                      (("user", key),)), key=key)
 
         asyncio.run(ask())
     finally:
         store.close()
-    assert fallback.asked == ["anthropic/claude-3-5-haiku-20241022"] * 2
+    assert fallback.asked == ["gemini/gemini-1.5-flash"] * 2
     assert len(said) == 1, said
-    assert "served by `anthropic`" in said[0] and "interactive price" in said[0], said
+    assert "served by `gemini`" in said[0] and "interactive price" in said[0], said
