@@ -48,8 +48,9 @@ class LazyGroup(click.Group):
         import warnings
 
         # httpx/anyio (under litellm and the openai SDK) can leave a connection attempt's
-        # coroutine unawaited when a run ends or a poller is cancelled; Python reports it
-        # at exit, in the middle of the user's output, and there is nothing to act on
+        # coroutine unawaited when a poller is cancelled; Python reports it in the middle
+        # of the user's output, and there is nothing to act on. (One found during the
+        # interpreter's exit is printed whatever the filters say.)
         warnings.filterwarnings("ignore", message="coroutine .* was never awaited",
                                 category=RuntimeWarning)
         try:
