@@ -125,9 +125,14 @@ def test_screens_snapshot(run_dir, snapshot):
         app = app_for(run_dir)
         shots = []
         async with app.run_test(size=(110, 30)) as pilot:
+            # the store is read in workers: wait for them, not for a fixed time (under a
+            # loaded machine one pause could catch the screen half drawn)
+            await app.workers.wait_for_complete()
             await pilot.pause()
             shots.append(app.export_screenshot(simplify=True))
             await pilot.press("enter")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
             await pilot.pause()
             shots.append(app.export_screenshot(simplify=True))
         return shots
