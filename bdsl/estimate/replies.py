@@ -31,6 +31,8 @@ import re
 
 import attrs
 
+from bdsl.schema_instance import instance
+
 ECHO_WORDS = 24  # bdsl.llm.fake_provider.ECHO_WORDS (a test keeps them equal)
 LOCAL_MAX_SENTENCES = 4  # bdsl.llm.local_provider.MAX_SENTENCES default (a test keeps them equal)
 # A typical English sentence is 15-20 words and a word about 4/3 tokens (OpenAI's rule of
@@ -52,37 +54,6 @@ class Reply:
 
 def filler(tokens: int) -> str:
     return " ".join([FILLER] * max(0, tokens))
-
-
-def instance(schema: dict, text: str):
-    """A minimal instance of a JSON schema with `text` in every free string: the same shape
-    bdsl.llm.fake_provider.instance returns (with text "echo")."""
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "const" in schema:
-        return schema["const"]
-    for key in ("anyOf", "oneOf"):
-        if key in schema:
-            return instance(schema[key][0], text)
-    kind = schema.get("type", "object")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind == "object":
-        props = schema.get("properties", {})
-        return {k: instance(v, text) for k, v in props.items()
-                if k in schema.get("required", props.keys())}
-    if kind == "array":
-        return [instance(schema.get("items", {}), text)] * schema.get("minItems", 0)
-    if kind in ("number", "integer"):
-        lo = schema.get("minimum", 0)
-        hi = schema.get("maximum", lo + 1)
-        mid = (lo + hi) / 2
-        return int(mid) if kind == "integer" else mid
-    if kind == "boolean":
-        return True
-    if kind == "null":
-        return None
-    return text
 
 
 def asked_sentences(messages) -> float | None:

@@ -23,38 +23,10 @@ import time
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import ModelResponse, Usage
 
+from bdsl.schema_instance import instance
+
 _counter = itertools.count(1)
 ECHO_WORDS = 24
-
-
-def instance(schema: dict):
-    """A minimal instance of a JSON schema (the subset structured output uses)."""
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "const" in schema:
-        return schema["const"]
-    for key in ("anyOf", "oneOf"):
-        if key in schema:
-            return instance(schema[key][0])
-    kind = schema.get("type", "object")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind == "object":
-        props = schema.get("properties", {})
-        return {k: instance(v) for k, v in props.items()
-                if k in schema.get("required", props.keys())}
-    if kind == "array":
-        return [instance(schema.get("items", {}))] * schema.get("minItems", 0)
-    if kind in ("number", "integer"):
-        lo = schema.get("minimum", 0)
-        hi = schema.get("maximum", lo + 1)
-        mid = (lo + hi) / 2
-        return int(mid) if kind == "integer" else mid
-    if kind == "boolean":
-        return True
-    if kind == "null":
-        return None
-    return "echo"
 
 
 def reply(messages: list, optional_params: dict) -> tuple[str, str]:
