@@ -236,21 +236,11 @@ def walk_explicit_panel(walk: JobWalk) -> None:
 
 
 def walk_curriculum(walk: JobWalk) -> None:
-    spec = walk.vars.base["curriculum"] or {}
-    skills = list(spec.get("skills") or ())
-    adapt = dict(spec.get("adapt") or ())
-    mastered_at = spec.get("mastered_at", 0.7)
     plans = walk.job.sessions
-    difficulty = plans[0].difficulty if plans else 0.0
-    state = plans[0].learner_state if plans else ""
-    mastered: list[str] = []
-    summary = ""
+    path = cur.CurriculumPath.start(walk.vars.base["curriculum"] or {}, plans)
+    skills = path.skills
     for s in plans:
-        focus = next((k for k in skills if k not in mastered), skills[-1] if skills else "")
-        session = {"index": s.index, "number": s.index + 1, "total": len(plans),
-                   "difficulty": difficulty, "planned_difficulty": s.difficulty,
-                   "learner_state": state, "skill": focus, "skills_mastered": list(mastered)}
-        step = {"session": session, "previous_summary": summary}
+        step = path.step(s)
         first = s.turns[0].index if s.turns else 0
         walk.notes.append((first, cur.SESSION_STATE, json.dumps(step, sort_keys=True)))
         history = walk.turn_loop(s.turns, [], session=s.index, step=step)
@@ -262,12 +252,10 @@ def walk_curriculum(walk: JobWalk) -> None:
         except ValueError:  # the engine falls back to the annotations: no further call
             review = None
         if review is not None:
-            outcome = cur.outcome_of(review, mastered_at)
-            state, summary = review["learner_state"], review["summary"]
-            mastered += [k for k in review["skills_mastered"] if k not in mastered]
+            outcome = path.reviewed(review)
         else:
-            outcome = state = str(cur.LearnerState.PRODUCTIVE_STRUGGLE)
-        difficulty = cur.next_difficulty(difficulty, outcome, adapt)
+            outcome = path.state = str(cur.LearnerState.PRODUCTIVE_STRUGGLE)
+        path.difficulty = cur.next_difficulty(path.difficulty, outcome, path.adapt)
 
 
 KIND_WALKS: dict[JobKind, Callable[[JobWalk], None]] = {

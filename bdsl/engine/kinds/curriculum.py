@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import statistics
 
+import attrs
+
 from bdsl.engine.kinds.turns import run_turns
 from bdsl.engine.steps import JobRun
 from bdsl.kinds import MASTERED, LearnerState, Role, TurnKind
@@ -93,22 +95,50 @@ def from_annotations(turns) -> tuple[str, dict]:
                         "user_valence_mean": round(valence, 4)}
 
 
+@attrs.define
+class CurriculumPath:
+    """A curriculum's progress from session to session: what the engine records while it
+    runs and the estimator reproduces while it walks the same job."""
+
+    skills: list[str]
+    adapt: dict
+    mastered_at: float
+    total: int
+    difficulty: float
+    state: str
+    mastered: list[str] = attrs.Factory(list)
+    summary: str = ""
+
+    @classmethod
+    def start(cls, spec: dict, plans) -> CurriculumPath:
+        return cls(list(spec.get("skills") or ()), dict(spec.get("adapt") or ()),
+                   spec.get("mastered_at", 0.7), len(plans),
+                   plans[0].difficulty if plans else 0.0,
+                   plans[0].learner_state if plans else "")
+
+    def step(self, s) -> dict:
+        """The variables session `s`'s prompts get (recorded as its session_state note)."""
+        skills = self.skills
+        focus = next((k for k in skills if k not in self.mastered), skills[-1] if skills else "")
+        session = {"index": s.index, "number": s.index + 1, "total": self.total,
+                   "difficulty": self.difficulty, "planned_difficulty": s.difficulty,
+                   "learner_state": self.state, "skill": focus,
+                   "skills_mastered": list(self.mastered)}
+        return {"session": session, "previous_summary": self.summary}
+
+    def reviewed(self, review: dict) -> str:
+        """Take a session's parsed review in; its outcome."""
+        self.state, self.summary = review["learner_state"], review["summary"]
+        self.mastered += [k for k in review["skills_mastered"] if k not in self.mastered]
+        return outcome_of(review, self.mastered_at)
+
+
 async def run_curriculum(run: JobRun) -> None:
-    cur = run.vars.base["curriculum"] or {}
-    skills = list(cur.get("skills") or ())
-    adapt = dict(cur.get("adapt") or ())
-    mastered_at = cur.get("mastered_at", 0.7)
     plans = run.job.sessions
-    difficulty = plans[0].difficulty if plans else 0.0
-    state = plans[0].learner_state if plans else ""
-    mastered: list[str] = []
-    summary = ""
+    path = CurriculumPath.start(run.vars.base["curriculum"] or {}, plans)
+    skills = path.skills
     for s in plans:
-        focus = next((k for k in skills if k not in mastered), skills[-1] if skills else "")
-        session = {"index": s.index, "number": s.index + 1, "total": len(plans),
-                   "difficulty": difficulty, "planned_difficulty": s.difficulty,
-                   "learner_state": state, "skill": focus, "skills_mastered": list(mastered)}
-        step = {"session": session, "previous_summary": summary}
+        step = path.step(s)
         first = s.turns[0].index if s.turns else 0
         last = s.turns[-1].index if s.turns else first
         run.add(None, first, Role.ASSISTANT, TurnKind.NOTE, json.dumps(step, sort_keys=True),
@@ -122,21 +152,18 @@ async def run_curriculum(run: JobRun) -> None:
             lambda text: parse_review(text, skills), "invalid_review", REVIEW_TOKENS)
         evidence_outcome, evidence = from_annotations(run.turns[start:])
         if review is not None:
-            outcome, source = outcome_of(review, mastered_at), "review"
-            state = review["learner_state"]
-            summary = review["summary"]
-            mastered += [k for k in review["skills_mastered"] if k not in mastered]
+            outcome, source = path.reviewed(review), "review"
         else:
             outcome, source = evidence_outcome, "annotations"
-            state = evidence_outcome
-        new_difficulty = next_difficulty(difficulty, outcome, adapt)
+            path.state = evidence_outcome
+        new_difficulty = next_difficulty(path.difficulty, outcome, path.adapt)
         if review is not None and s.index < len(plans) - 1:
-            run.add(None, last, Role.ASSISTANT, TurnKind.NOTE, summary, train=False,
+            run.add(None, last, Role.ASSISTANT, TurnKind.NOTE, path.summary, train=False,
                     label=SESSION_SUMMARY, session=s.index, call_id=call_id)
         run.add(None, last, Role.ASSISTANT, TurnKind.NOTE, json.dumps({
-            "session": s.index + 1, "difficulty": difficulty, "outcome": outcome,
-            "mastery": review["mastery"] if review else None, "learner_state": state,
-            "skills_mastered": list(mastered), "next_difficulty": new_difficulty,
+            "session": s.index + 1, "difficulty": path.difficulty, "outcome": outcome,
+            "mastery": review["mastery"] if review else None, "learner_state": path.state,
+            "skills_mastered": list(path.mastered), "next_difficulty": new_difficulty,
             "source": source, "evidence": evidence}, sort_keys=True),
             train=False, label=SESSION_OUTCOME, session=s.index, call_id=call_id)
-        difficulty = new_difficulty
+        path.difficulty = new_difficulty
