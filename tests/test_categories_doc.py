@@ -22,11 +22,9 @@ from bdsl.cli import main
 from bdsl.store import Store, conversations
 from bdsl.store.gate_results import read_gate_rows
 from tests.conftest import ROOT
+from tests.doc_blocks import check_output_blocks
 
 DOC = ROOT / "docs" / "categories.md"
-OUTPUT_BLOCK = re.compile(r"(<!-- output:(?P<name>[\w-]+) -->\n```(?P<lang>\w*)\n)"
-                          r"(?P<body>(?:(?!```).*\n)*)(```)")
-TIMING = re.compile(r"\d+\.\d+s\b|\d+(\.\d+)?/s\b")
 GAP = "[...]"
 
 
@@ -213,17 +211,7 @@ def outputs(folder) -> dict[str, str]:
 def test_every_output_shown_is_what_the_code_prints(tmp_path, monkeypatch):
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     monkeypatch.chdir(tmp_path)
-    want = outputs(tmp_path)
-    text = DOC.read_text(encoding="utf-8")
-    if os.environ.get("BDSL_UPDATE_DOCS"):
-        text = OUTPUT_BLOCK.sub(lambda m: m[1] + want[m["name"]] + "\n" + m[5], text)
-        DOC.write_text(text, encoding="utf-8")
-    found = {m["name"]: m["body"] for m in OUTPUT_BLOCK.finditer(text)}
-    assert set(found) == set(want)
-    for name, body in want.items():
-        assert TIMING.sub("<t>", found[name]) == TIMING.sub("<t>", body + "\n"), \
-            f"docs/categories.md output {name!r} is out of date " \
-            "(BDSL_UPDATE_DOCS=1 pytest tests/test_categories_doc.py rewrites it)"
+    check_output_blocks(DOC, outputs(tmp_path), "tests/test_categories_doc.py")
 
 
 MEASURED = re.compile(r"<!-- measured:smollm2 -->\n```\n((?:(?!```).*\n)*)```")

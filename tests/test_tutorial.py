@@ -19,13 +19,11 @@ from click.testing import CliRunner
 
 from bdsl.cli import main
 from tests.conftest import ROOT
+from tests.doc_blocks import check_output_blocks
 
 DOC = ROOT / "docs" / "tutorial.md"
 FINISHED = ROOT / "specs" / "tutorial" / "first_spec.bds"
 SPEC_BLOCK = re.compile(r"<!-- spec -->\n```\n(.*?)```", re.S)
-OUTPUT_BLOCK = re.compile(r"(<!-- output:(?P<name>[\w-]+) -->\n```(?P<lang>\w*)\n)"
-                          r"(?P<body>(?:(?!```).*\n)*)(```)")
-TIMING = re.compile(r"\d+\.\d+s\b|\d+(\.\d+)?/s\b")
 FIX = ("persona new_grad {", "persona new_grad : user {")
 
 
@@ -77,17 +75,7 @@ def outputs(folder) -> dict[str, str]:
 
 
 def test_every_output_shown_is_what_the_code_prints(tmp_path):
-    want = outputs(tmp_path)
-    text = DOC.read_text(encoding="utf-8")
-    if os.environ.get("BDSL_UPDATE_DOCS"):
-        text = OUTPUT_BLOCK.sub(lambda m: m[1] + want[m["name"]] + "\n" + m[5], text)
-        DOC.write_text(text, encoding="utf-8")
-    found = {m["name"]: m["body"] for m in OUTPUT_BLOCK.finditer(text)}
-    assert set(found) == set(want)
-    for name, body in want.items():
-        assert TIMING.sub("<t>", found[name]) == TIMING.sub("<t>", body + "\n"), \
-            f"docs/tutorial.md output {name!r} is out of date " \
-            "(BDSL_UPDATE_DOCS=1 pytest tests/test_tutorial.py rewrites it)"
+    check_output_blocks(DOC, outputs(tmp_path), "tests/test_tutorial.py")
 
 
 def test_no_command_is_called_unfinished():

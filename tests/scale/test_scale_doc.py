@@ -31,11 +31,10 @@ import pytest
 
 from bdsl.testing import MockServer
 from tests.conftest import ROOT
+from tests.doc_blocks import check_output_blocks
 
 DOC = ROOT / "docs" / "scale.md"
 SPEC = ROOT / "specs" / "tutorial" / "first_spec.bds"
-OUTPUT_BLOCK = re.compile(r"(<!-- output:(?P<name>[\w-]+) -->\n```(?P<lang>\w*)\n)"
-                          r"(?P<body>(?:(?!```).*\n)*)(```)")
 SHOWN_PORT = "5432"  # the doc's PostgreSQL port; the test's server has its own
 SHOWN_HOME = "/home/ana/coach"  # the doc's scratch folder
 TIMING = re.compile(r"\d+(\.\d+)?s\b|\d+(\.\d+)?/s\b")
@@ -230,18 +229,8 @@ def slow_outputs(tmp_path: Path, postgres) -> dict[str, str]:
 
 
 def _check(want: dict[str, str], killed: tuple[str, ...] = ()) -> None:
-    text = DOC.read_text(encoding="utf-8")
-    if os.environ.get("BDSL_UPDATE_DOCS"):
-        text = OUTPUT_BLOCK.sub(lambda m: m[1] + want[m["name"]] + "\n" + m[5]
-                                if m["name"] in want else m[0], text)
-        DOC.write_text(text, encoding="utf-8")
-    found = {m["name"]: m["body"] for m in OUTPUT_BLOCK.finditer(text)}
-    assert set(found) == set(FAST) | set(SLOW)
-    for name, body in want.items():
-        loose = name in killed
-        assert normal(found[name], loose) == normal(body + "\n", loose), \
-            f"docs/scale.md output {name!r} is out of date " \
-            "(BDSL_UPDATE_DOCS=1 pytest tests/scale/test_scale_doc.py -m slow rewrites it)"
+    check_output_blocks(DOC, want, "tests/scale/test_scale_doc.py -m slow", set(FAST) | set(SLOW),
+                        lambda name, text: normal(text, name in killed))
 
 
 @pytest.mark.slow
