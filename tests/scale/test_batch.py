@@ -74,10 +74,8 @@ def test_batch_run_equals_an_interactive_run_at_the_batch_price(tmp_path, mock):
     assert cost == pytest.approx(live_cost / 2)
 
 
-def test_a_killed_batch_run_resumes_polling_instead_of_resubmitting(tmp_path, mock):
-    server = mock(batch_validating=0.05, batch_in_progress=4.0)
-    spec = write_spec(tmp_path, model=MODEL, per_cell=2, gates="not_truncated")
-    out = tmp_path / "run"
+def kill_while_a_batch_is_out(spec, out, server) -> None:
+    """`bdsc run --batch` in a subprocess, SIGKILLed once its first batch is journaled."""
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", **server.env()}
     cmd = [sys.executable, "-m", "bdsl", "run", str(spec), "--out", str(out), "--batch",
            "--poll", "0.1"]
@@ -94,6 +92,13 @@ def test_a_killed_batch_run_resumes_polling_instead_of_resubmitting(tmp_path, mo
     assert first.poll() is None, first.communicate()
     os.kill(first.pid, signal.SIGKILL)
     first.wait()
+
+
+def test_a_killed_batch_run_resumes_polling_instead_of_resubmitting(tmp_path, mock):
+    server = mock(batch_validating=0.05, batch_in_progress=4.0)
+    spec = write_spec(tmp_path, model=MODEL, per_cell=2, gates="not_truncated")
+    out = tmp_path / "run"
+    kill_while_a_batch_is_out(spec, out, server)
     [(sent, status, hashes)] = _batches(out)
     assert status != "completed"
 

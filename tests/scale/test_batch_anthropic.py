@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import sqlite3
-import subprocess
-import sys
-import time
 from collections import Counter
 
 import pytest
 
 from tests.rundir.conftest import bdsc, write_spec
-from tests.scale.test_batch import _batches, _export, _paid
+from tests.scale.test_batch import _batches, _export, _paid, kill_while_a_batch_is_out
 
 pytestmark = pytest.mark.slow
 
@@ -69,22 +63,7 @@ def test_a_killed_anthropic_batch_run_resumes_polling_instead_of_resubmitting(tm
     server = mock(batch_validating=0.05, batch_in_progress=4.0, **SERVED)
     spec = write_spec(tmp_path, model=MODEL, per_cell=2, gates="not_truncated")
     out = tmp_path / "run"
-    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", **server.env()}
-    cmd = [sys.executable, "-m", "bdsl", "run", str(spec), "--out", str(out), "--batch",
-           "--poll", "0.1"]
-    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    deadline = time.time() + 120
-    while time.time() < deadline and first.poll() is None:
-        time.sleep(0.1)
-        if (out / "store.sqlite").exists():
-            try:
-                if _batches(out):
-                    break
-            except sqlite3.OperationalError:
-                continue
-    assert first.poll() is None, first.communicate()
-    os.kill(first.pid, signal.SIGKILL)
-    first.wait()
+    kill_while_a_batch_is_out(spec, out, server)
     [(sent, status, hashes)] = _batches(out)
     assert sent.startswith("msgbatch_") and status != "completed"
 
